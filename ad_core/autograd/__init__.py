@@ -1,0 +1,23 @@
+"""Layer 3, autograd: tensors, recording, the backward pass and the function transforms."""
+
+from ad_core.autograd.creation import as_tensor, tensor, to_numpy
+from ad_core.autograd.functional import grad, value_and_grad, vjp
+from ad_core.autograd.grad_mode import enable_grad, is_grad_enabled, no_grad, set_grad_enabled
+from ad_core.autograd.recording import apply, function_for
+from ad_core.autograd.tensor import Tensor
+
+__all__ = [
+    "Tensor",
+    "apply",
+    "as_tensor",
+    "enable_grad",
+    "function_for",
+    "grad",
+    "is_grad_enabled",
+    "no_grad",
+    "set_grad_enabled",
+    "tensor",
+    "to_numpy",
+    "value_and_grad",
+    "vjp",
+]

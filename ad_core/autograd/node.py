@@ -1,0 +1,45 @@
+"""`Node`: one recorded op application, what backward needs to apply its chain rule.
+
+A node keeps the op's VJP rules, the inputs and output of the forward pass, and for each input
+where its cotangent goes: the input's own node, a leaf tensor (whose ``.grad`` receives it), or
+None for inputs that need no gradient. It does not keep its output tensor, so no reference cycle
+keeps large arrays alive.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["Node"]
+
+
+class Node:
+    """A vertex of the graph; ``saved`` and ``ans`` are dropped once backward has used them."""
+
+    __slots__ = ("op", "vjps", "parents", "saved", "ans", "params", "backend")
+
+    def __init__(
+        self,
+        op: Any,
+        vjps: Any,
+        parents: tuple[Any, ...],
+        saved: tuple[Any, ...],
+        ans: Any,
+        params: dict[str, Any],
+        backend: Any,
+    ) -> None:
+        self.op = op
+        self.vjps = vjps
+        self.parents = parents
+        self.saved: tuple[Any, ...] | None = saved
+        self.ans = ans
+        self.params = params
+        self.backend = backend
+
+    def free(self) -> None:
+        """Drop the forward values; a later backward through this node is an error."""
+        self.saved = None
+        self.ans = None
+
+    def __repr__(self) -> str:
+        return f"<Node {self.op.name}>"

@@ -1,0 +1,66 @@
+"""Every hook a plugin can implement. One marker, one prefix, a docstring per hook.
+
+A plugin is a module (or object) with functions decorated by ``ad_core.extend.hookimpl`` and
+named after these specifications, advertised in its package metadata under the entry-point
+group ``ad_core``::
+
+    [project.entry-points.ad_core]
+    my_ops = "my_package.ops"
+
+Registration hooks receive a ``register`` callback rather than returning values, so ad_core
+validates every name in one place and can name the plugin at fault. An implementation may take
+fewer arguments than the specification lists (pluggy's opt-in arguments), so hooks can grow new
+arguments without breaking existing plugins.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pluggy
+
+PROJECT = "ad_core"
+ENTRY_POINT_GROUP = "ad_core"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+
+
+# -- backends ---------------------------------------------------------------------------------
+
+
+@hookspec
+def ad_core_register_backends(register: Any) -> None:
+    """Register array backends.
+
+    Called once, when ad_core first needs its plugins. Call
+    ``register(name, load, *, available, array_module, unavailable_reason=None)`` once per
+    backend:
+
+    - ``name``: what users select it by (``ad.set_backend(name)``).
+    - ``load()``: imports the library and returns an :class:`ad_core.extend.Backend`; it runs
+      only when the backend is first used.
+    - ``available()``: cheap check that ``load`` can succeed here (no heavy import).
+    - ``array_module``: top-level module of the library's array type (``"torch"``), so that
+      ad_core recognises its arrays without importing every library.
+    - ``unavailable_reason()``: optional; explains why the backend cannot load here.
+    """
+
+
+# -- ops --------------------------------------------------------------------------------------
+
+
+@hookspec
+def ad_core_register_ops(register: Any, override: Any) -> None:
+    """Register primitive ops and per-backend overrides of ops.
+
+    Called once, after the backends are registered. Call
+    ``register(name, forward, vjp=None, *, jvp=None, variadic=False, elementwise=False,
+    domain="real", signature=None, explain=None, doc=None)`` once per op. Every rule takes the
+    namespace ``xp`` first (see :mod:`ad_core.ops.op` for the rule signatures); an op without
+    ``vjp`` is not differentiable (comparisons, argmax) and its results carry no history.
+
+    Call ``override(name, backend, forward=None, vjp=None)`` to replace an op's implementation on
+    one backend (a fused kernel); the generic rule stays the fallback and the reference it is
+    tested against, and higher-order derivatives always use the generic VJP. Overrides are
+    applied after every plugin's ops are registered, so they may name ops of other plugins.
+    """

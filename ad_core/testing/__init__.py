@@ -1,0 +1,7 @@
+"""Testing tools for ad_core and its plugin authors: gradient checks, input sampling, and a
+pytest plugin (``-p ad_core.testing.pytest_plugin``) with the backend matrix as fixtures."""
+
+from ad_core.testing.gradcheck import GradcheckError, gradcheck, numerical_vjp
+from ad_core.testing.sampling import sample
+
+__all__ = ["GradcheckError", "gradcheck", "numerical_vjp", "sample"]
