@@ -17,7 +17,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ad_core import backends, dtypes, errors
+from ad_core import (
+    array_api,  # noqa: E402 - after the layers it builds on
+    backends,
+    dtypes,
+    errors,
+)
 from ad_core.autograd import (
     Tensor,
     as_tensor,
@@ -39,7 +44,6 @@ from ad_core.hooks import (
     register_plugin,
     unregister_plugin,
 )
-from ad_core import array_api  # noqa: E402 - after the layers it builds on
 
 __version__ = "0.1.0"
 

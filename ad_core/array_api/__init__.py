@@ -66,7 +66,7 @@ inf = math.inf
 nan = math.nan
 newaxis = None
 
-_DEFINED = [
+__all__ = [
     "__array_api_version__", "__array_namespace_info__",
     "arange", "asarray", "empty", "empty_like", "eye", "from_dlpack", "full", "full_like",
     "linspace", "ones", "ones_like", "zeros", "zeros_like",
@@ -94,4 +94,4 @@ def __dir__() -> list[str]:
         get_op("add")  # loads the plugins
     except Exception:
         pass
-    return sorted(set(_DEFINED) | set(OPS))
+    return sorted(set(__all__) | set(OPS))

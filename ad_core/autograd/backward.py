@@ -23,6 +23,7 @@ from ad_core.autograd.node import Node
 from ad_core.autograd.tensor import Tensor
 from ad_core.errors import GradientError, GraphFreedError, OpError, ShapeError
 from ad_core.ops.helpers import unbroadcast
+from ad_core.ops.namespace import rule_namespace
 
 __all__ = ["run_backward"]
 
@@ -85,7 +86,7 @@ def run_backward(
                 ans: Any = Tensor._make(node.ans, backend, node, True)
                 vjps = node.op.vjp
             else:
-                xp = backend.xp
+                xp = backend.rule_xp or rule_namespace(backend)
                 args = saved
                 ans = node.ans
                 vjps = node.vjps

@@ -22,6 +22,7 @@ from ad_core.errors import (
     ShapeError,
 )
 from ad_core.ops.helpers import broadcast_shapes
+from ad_core.ops.namespace import rule_namespace
 from ad_core.ops.op import Op
 
 __all__ = ["apply", "function_for"]
@@ -33,6 +34,7 @@ def apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     """Run ``op`` on ``args`` (tensors and Python scalars) and record it if a gradient is needed."""
     backend = None
     first = None
+    others = False  # a second tensor argument, whose device must match the first's
     record = False
     arrays = []
     parents = []
@@ -46,6 +48,8 @@ def apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
                     f"{op.name}: inputs live on different backends: {backend.name!r} and "
                     f"{a._backend.name!r}; move one with .to(backend=...)"
                 )
+            else:
+                others = True
             arrays.append(a._array)
             if a._requires_grad:
                 record = True
@@ -59,7 +63,7 @@ def apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
             return apply(op, _coerce(op, args, first), params)
     if backend is None:
         return apply(op, _coerce(op, args, None), params)
-    if backend.multi_device and len(arrays) > 1:
+    if others and backend.multi_device:
         _check_devices(op, backend, args)
     if params:
         for key, value in params.items():
@@ -67,7 +71,7 @@ def apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
                 params = {**params, key: backend.native_dtype(value)}
     forward, vjps = op.kernels.get(backend.name) or op.generic
     try:
-        out = forward(backend.xp, *arrays, **params)
+        out = forward(backend.rule_xp or rule_namespace(backend), *arrays, **params)
     except ADCoreError:
         raise
     except Exception as exc:
@@ -90,9 +94,9 @@ def _coerce(op: Op, args: tuple[Any, ...], like: Tensor | None) -> tuple[Any, ..
                     out[i] = tensor(a)
                     break
             return tuple(out)
-        return tuple(a if a is None or isinstance(a, _SCALARS | Tensor) else tensor(a) for a in args)
+        return tuple(a if a is None or isinstance(a, (*_SCALARS, Tensor)) else tensor(a) for a in args)
     return tuple(
-        a if a is None or isinstance(a, _SCALARS | Tensor)
+        a if a is None or isinstance(a, (*_SCALARS, Tensor))
         else tensor(a, backend=like._backend.name, device=like.device)
         for a in args
     )

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ad_core.dtypes import DType
-from ad_core.errors import DTypeError, GradientError
+from ad_core.errors import BackendMismatchError, DTypeError, GradientError, ShapeError
 from ad_core.ops.registry import OPS, get_op
 
 if TYPE_CHECKING:
-    from ad_core.backends.backend import Backend
     from ad_core.autograd.node import Node
+    from ad_core.backends.backend import Backend
 
 __all__ = ["Tensor"]
 
@@ -104,8 +104,6 @@ class Tensor:
     def T(self) -> Tensor:  # noqa: N802 - the standard's name
         """Transpose of a 2-D tensor (the standard defines ``.T`` for 2-D only)."""
         if self.ndim != 2:
-            from ad_core.errors import ShapeError
-
             raise ShapeError(f"T: needs a 2-D tensor, got shape {self.shape}; use .mT or permute_dims")
         return _call("permute_dims", self, (1, 0))
 
@@ -113,8 +111,6 @@ class Tensor:
     def mT(self) -> Tensor:  # noqa: N802 - the standard's name
         """Transpose of the last two axes (a stack of matrices)."""
         if self.ndim < 2:
-            from ad_core.errors import ShapeError
-
             raise ShapeError(f"mT: needs at least 2 dimensions, got shape {self.shape}")
         axes = (*range(self.ndim - 2), self.ndim - 1, self.ndim - 2)
         return _call("permute_dims", self, axes)
@@ -178,6 +174,32 @@ class Tensor:
 
         run_backward([self], [grad], retain_graph=retain_graph or create_graph,
                      create_graph=create_graph)
+
+    @property
+    def data(self) -> Tensor:
+        """The same data without history; assign to it to replace a tensor's values in place.
+
+        Assigning keeps the tensor's identity, ``requires_grad`` and ``.grad``, which is what a
+        parameter update needs (``p.data = p - lr * p.grad``). Graphs recorded earlier keep the
+        old values. The new value must have the same shape, dtype and backend.
+        """
+        return self.detach()
+
+    @data.setter
+    def data(self, value: Any) -> None:
+        if not isinstance(value, Tensor):
+            raise TypeError(f"data: expected a Tensor, got {type(value).__name__}")
+        if value._backend is not self._backend:
+            raise BackendMismatchError(
+                f"data: cannot assign a {value._backend.name!r} tensor to a "
+                f"{self._backend.name!r} tensor"
+            )
+        if value.shape != self.shape or value.dtype != self.dtype:
+            raise ShapeError(
+                f"data: cannot assign {value.dtype.name}{list(value.shape)} to "
+                f"{self.dtype.name}{list(self.shape)}"
+            )
+        self._array = value._array
 
     def detach(self) -> Tensor:
         """The same data without history (shares memory)."""

@@ -54,7 +54,7 @@ class Backend:
     __slots__ = (
         "name", "xp", "array_types", "default_device", "multi_device",
         "_devices", "_parse_device", "_to_numpy", "_device_of",
-        "to_native", "from_native", "__weakref__",
+        "to_native", "from_native", "rule_xp", "__weakref__",
     )  # fmt: skip
 
     def __init__(
@@ -98,6 +98,8 @@ class Backend:
             self.from_native[probe] = dtype
             self.from_native.setdefault(native, dtype)
         self.default_device = default_device
+        #: ``xp`` extended with the registered ops; set by the ops layer on first use.
+        self.rule_xp: Any = None
 
     # -- dtypes -------------------------------------------------------------------------------
 

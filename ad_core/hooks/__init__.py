@@ -2,14 +2,14 @@
 
 from ad_core.hooks.hookspecs import ENTRY_POINT_GROUP, PROJECT
 from ad_core.hooks.manager import (
-    PluginWarning,
-    unregister_plugin,
     PluginReport,
+    PluginWarning,
     ensure_loaded,
     hookimpl,
     plugin_errors,
     plugin_reports,
     register_plugin,
+    unregister_plugin,
 )
 
 __all__ = [

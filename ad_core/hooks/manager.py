@@ -24,6 +24,7 @@ from ad_core.backends import registry as backend_registry
 from ad_core.backends.registry import BackendSpec
 from ad_core.errors import PluginError
 from ad_core.hooks import hookspecs
+from ad_core.ops import namespace as rule_namespaces
 from ad_core.ops import registry as op_registry
 from ad_core.ops.op import Op
 
@@ -165,7 +166,7 @@ def _run_registrations(pm: pluggy.PluginManager, names: list[str], *, raise_now:
                                        unavailable_reason))
 
         if not _guarded(report, "ad_core_register_backends", raise_now,
-                        lambda: _call_impl(impl, register=register_backend)):
+                        lambda impl=impl: _call_impl(impl, register=register_backend)):
             continue
         for spec in staged:
             try:
@@ -194,7 +195,7 @@ def _run_registrations(pm: pluggy.PluginManager, names: list[str], *, raise_now:
                                         "vjp": vjp}))
 
         if not _guarded(report, "ad_core_register_ops", raise_now,
-                        lambda: _call_impl(impl, register=register_op, override=register_override)):
+                        lambda impl=impl: _call_impl(impl, register=register_op, override=register_override)):
             continue
         for op in ops:
             try:
@@ -209,6 +210,7 @@ def _run_registrations(pm: pluggy.PluginManager, names: list[str], *, raise_now:
             report.overrides.append(f"{args['name']}@{args['backend']}")
         except PluginError as exc:
             _problem(report, str(exc), raise_now=raise_now)
+    rule_namespaces.invalidate()
 
 
 def _guarded(report: PluginReport, hook: str, raise_now: bool, call: Callable[[], None]) -> bool:
@@ -273,6 +275,7 @@ def unregister_plugin(name: str) -> None:
                     del op.overrides[backend]
                     op.kernels.pop(backend, None)
         backend_registry.remove_backends_of(name)
+        rule_namespaces.invalidate()
 
 
 def plugin_reports() -> list[PluginReport]:

@@ -57,7 +57,7 @@ def normalize_axis(axis: int | Sequence[int] | None, ndim: int, op: str = "op") 
     axes = (axis,) if isinstance(axis, int) else tuple(axis)
     out = []
     for a in axes:
-        if not -ndim <= a < max(ndim, 1) or (ndim == 0 and a not in (0, -1)):
+        if not -max(ndim, 1) <= a < max(ndim, 1):
             raise ShapeError(f"{op}: axis {a} is out of range for an array of {ndim} dimensions")
         out.append(a % ndim if ndim else 0)
     if len(set(out)) != len(out):

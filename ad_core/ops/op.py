@@ -11,6 +11,11 @@ Rule signatures (``params`` are the op's keyword parameters, e.g. ``axis``)::
     vjp(xp, g, ans, *inputs, argnum, **params)                         # variadic ops (concat)
     jvp(xp, tangents, ans, *inputs, **params) -> tangent of output     # optional
 
+Rules may call any registered op through ``xp`` (inputs positional, params as keywords, as that
+op's forward rule takes them): ``xp`` is ad_core's differentiable namespace when a graph is being
+recorded, and otherwise the backend's namespace extended with the registered ops
+(:mod:`ad_core.ops.namespace`).
+
 A VJP may return a cotangent of a broadcast shape or another float dtype: the engine sums it back
 to the input's shape and casts it to the input's dtype (:func:`ad_core.ops.helpers.unbroadcast`).
 """
@@ -30,6 +35,7 @@ DOMAINS = {
     "positive": "x > 0",
     "nonzero": "x != 0",
     "unit": "-1 < x < 1",
+    "above_one": "x > 1",
     "index": "an integer index array (not differentiated)",
     "bool": "a boolean mask (not differentiated)",
 }

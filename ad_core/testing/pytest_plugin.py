@@ -39,6 +39,13 @@ class BackendCase:
         """The backend's raw Array API namespace."""
         return self.backend.xp
 
+    @property
+    def rule_xp(self) -> Any:
+        """The namespace first-order rules receive: ``xp`` plus every registered op."""
+        from ad_core.ops.namespace import rule_namespace
+
+        return rule_namespace(self.backend)
+
 
 CASES = (
     BackendCase("numpy", "numpy"),

@@ -26,6 +26,8 @@ def sample(shape: Sequence[int], domain: str = "real", *, seed: int = 0,
         x = rng.uniform(0.3, 2.0, shape)
     elif domain == "nonzero":
         x = rng.uniform(0.3, 2.0, shape) * rng.choice([-1.0, 1.0], shape)
+    elif domain == "above_one":
+        x = rng.uniform(1.3, 3.0, shape)
     elif domain == "unit":
         x = rng.uniform(-0.8, 0.8, shape)
     elif domain == "bool":

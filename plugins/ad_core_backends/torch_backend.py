@@ -29,6 +29,12 @@ def _load() -> Backend:
             found += [torch.device("cuda", i) for i in range(torch.cuda.device_count())]
         return found
 
+    def to_numpy(a: Any) -> Any:
+        a = a.detach().cpu()
+        if a.dtype == torch.bfloat16:  # NumPy has no bfloat16; float32 holds every value exactly
+            a = a.float()
+        return a.numpy()
+
     return Backend(
         "torch",
         xp,
@@ -37,7 +43,7 @@ def _load() -> Backend:
         devices=devices,
         parse_device=parse_device,
         device_of=lambda a: a.device,
-        to_numpy=lambda a: a.detach().cpu().numpy(),
+        to_numpy=to_numpy,
         multi_device=True,
         native_dtypes={"bfloat16": torch.bfloat16, "float16": torch.float16},
     )

@@ -1,1 +1,31 @@
-"""(being written)"""
+"""Manipulation: the standard's functions that move elements around, and indexing.
+
+- :mod:`.shapes`: reshape, permute_dims, expand_dims, squeeze, broadcast_to, flip, roll,
+  moveaxis, tile, repeat.
+- :mod:`.joining`: concat and stack (variadic: a list of arrays in, one VJP rule per input).
+- :mod:`.indexing`: getitem (``x[key]``), take, and their adjoints scatter_add and index_add,
+  which the VJPs call so that derivatives of every order flow through indexing.
+
+All of these ops are linear in their array inputs, so every VJP rearranges the cotangent and
+never needs the forward values; each op's ``signature`` checks shapes and axes first and raises
+:class:`~ad_core.extend.ShapeError` naming the op and the shapes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ad_core.extend import hookimpl
+
+from . import indexing, joining, shapes
+
+
+@hookimpl
+def ad_core_register_ops(register: Any) -> None:
+    for name, (forward, vjp) in shapes.SHAPES.items():
+        register(name, forward, vjp, signature=shapes.SIGNATURES[name])
+    for name, (forward, vjp) in joining.JOINING.items():
+        register(name, forward, vjp, variadic=True, signature=joining.SIGNATURES[name])
+    for name, (forward, vjps, signature) in indexing.INDEXING.items():
+        domain = ("real", "index") if name in indexing.INDEXED else "real"
+        register(name, forward, vjps, signature=signature, domain=domain)

@@ -1,1 +1,30 @@
-"""(being written)"""
+"""Reductions: sum, mean, prod, max, min, var, std, cumulative_sum, logsumexp, softmax,
+log_softmax, and the non-differentiable argmax, argmin, count_nonzero, all, any.
+
+Signatures follow the Array API standard (``sum(x, /, *, axis=None, dtype=None,
+keepdims=False)``); each op's ``signature`` turns ``axis`` into a sorted tuple of non-negative axes
+before the rules see it, and refuses Python scalars, which have no axes to reduce.
+
+- :mod:`.statistical`: the standard's statistical functions and their VJPs.
+- :mod:`.softmax`: logsumexp, softmax, log_softmax, stable at large logits.
+- :mod:`.searching`: argmax, argmin, count_nonzero, all, any (no derivative).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ad_core.extend import hookimpl
+
+from .searching import SEARCHING
+from .softmax import SOFTMAX
+from .statistical import STATISTICAL
+
+
+@hookimpl
+def ad_core_register_ops(register: Any) -> None:
+    for table in (STATISTICAL, SOFTMAX):
+        for name, (forward, vjp, signature) in table.items():
+            register(name, forward, vjp, signature=signature)
+    for name, (forward, signature, domain) in SEARCHING.items():
+        register(name, forward, signature=signature, domain=domain)
