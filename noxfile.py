@@ -36,7 +36,8 @@ def tests(session: nox.Session, backend: str) -> None:
     spec = BACKENDS[backend]
     if spec["gpu"] and not _has_gpu():
         session.skip(f"{backend} needs an NVIDIA GPU and none is present on this machine")
-    session.install("-e", ".[test]", "./tests/plugin_package", *spec["deps"])  # type: ignore[misc]
+    session.install("-e", ".[test]", *spec["deps"])  # type: ignore[misc]
+    session.install("./tests/plugin_package")  # after ad_core, which it depends on
     session.run("python", "-m", "ad_core", "info")
     env = {"AD_CORE_TEST_BACKENDS": backend}
     session.run(
