@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from ad_core import (
-    array_api,  # noqa: E402 - after the layers it builds on
+    array_api,
     backends,
     dtypes,
     errors,
@@ -44,6 +44,7 @@ from ad_core.hooks import (
     register_plugin,
     unregister_plugin,
 )
+from ad_core.ops.registry import on_change
 
 __version__ = "0.1.0"
 
@@ -83,11 +84,30 @@ __all__ = [
 ]
 
 
+_RESOLVED: set[str] = set()
+
+
 def __getattr__(name: str) -> Any:
-    """The differentiable namespace's functions at top level: ``ad.sin``, ``ad.matmul``, ..."""
+    """The differentiable namespace's functions at top level: ``ad.sin``, ``ad.matmul``, ...
+
+    Resolved names are kept as module attributes until plugins add or remove ops.
+    """
     if name.startswith("__"):
         raise AttributeError(name)
-    return getattr(array_api, name)
+    fn = getattr(array_api, name)
+    globals()[name] = fn
+    _RESOLVED.add(name)
+    return fn
+
+
+def _forget_resolved() -> None:
+    namespace = globals()
+    for name in _RESOLVED:
+        namespace.pop(name, None)
+    _RESOLVED.clear()
+
+
+on_change(_forget_resolved)
 
 
 def __dir__() -> list[str]:

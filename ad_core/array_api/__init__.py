@@ -40,6 +40,7 @@ from ad_core.array_api.info import (
     isdtype,
     result_type,
 )
+from ad_core.autograd.recording import function_for
 from ad_core.dtypes import (
     bfloat16,
     bool,
@@ -57,6 +58,7 @@ from ad_core.dtypes import (
     uint32,
     uint64,
 )
+from ad_core.ops.registry import get_op, on_change
 
 __array_api_version__ = "2024.12"
 
@@ -77,18 +79,36 @@ __all__ = [
 ]  # fmt: skip
 
 
+_RESOLVED: set[str] = set()
+
+
 def __getattr__(name: str) -> Any:
-    """Every registered op, as a function over tensors (``exp``, ``matmul``, a plugin's op)."""
+    """Every registered op, as a function over tensors (``exp``, ``matmul``, a plugin's op).
+
+    The first lookup of a name resolves it through the op registry and keeps the function as a
+    module attribute, so later lookups cost what any attribute does; the cache is dropped
+    whenever plugins add or remove ops.
+    """
     if name.startswith("__"):
         raise AttributeError(name)
-    from ad_core.autograd.recording import function_for
-    from ad_core.ops.registry import get_op
+    fn = function_for(get_op(name))
+    globals()[name] = fn
+    _RESOLVED.add(name)
+    return fn
 
-    return function_for(get_op(name))
+
+def _forget_resolved() -> None:
+    namespace = globals()
+    for name in _RESOLVED:
+        namespace.pop(name, None)
+    _RESOLVED.clear()
+
+
+on_change(_forget_resolved)
 
 
 def __dir__() -> list[str]:
-    from ad_core.ops.registry import OPS, get_op
+    from ad_core.ops.registry import OPS
 
     try:
         get_op("add")  # loads the plugins

@@ -24,7 +24,6 @@ from ad_core.backends import registry as backend_registry
 from ad_core.backends.registry import BackendSpec
 from ad_core.errors import PluginError
 from ad_core.hooks import hookspecs
-from ad_core.ops import namespace as rule_namespaces
 from ad_core.ops import registry as op_registry
 from ad_core.ops.op import Op
 
@@ -210,7 +209,7 @@ def _run_registrations(pm: pluggy.PluginManager, names: list[str], *, raise_now:
             report.overrides.append(f"{args['name']}@{args['backend']}")
         except PluginError as exc:
             _problem(report, str(exc), raise_now=raise_now)
-    rule_namespaces.invalidate()
+    op_registry.notify_changed()
 
 
 def _guarded(report: PluginReport, hook: str, raise_now: bool, call: Callable[[], None]) -> bool:
@@ -275,7 +274,7 @@ def unregister_plugin(name: str) -> None:
                     del op.overrides[backend]
                     op.kernels.pop(backend, None)
         backend_registry.remove_backends_of(name)
-        rule_namespaces.invalidate()
+        op_registry.notify_changed()
 
 
 def plugin_reports() -> list[PluginReport]:

@@ -14,7 +14,7 @@ import functools
 import weakref
 from typing import Any
 
-from ad_core.ops.registry import OPS, get_op
+from ad_core.ops.registry import OPS, get_op, on_change
 
 __all__ = ["RuleNamespace", "rule_namespace", "invalidate"]
 
@@ -77,3 +77,6 @@ def invalidate() -> None:
         keep = {k: ns.__dict__[k] for k in ("_backend", "_xp")}
         ns.__dict__.clear()
         ns.__dict__.update(keep)
+
+
+on_change(invalidate)

@@ -13,11 +13,28 @@ from typing import Any
 from ad_core.errors import PluginError, UnknownOpError
 from ad_core.ops.op import DOMAINS, Op, Override
 
-__all__ = ["OPS", "add_op", "add_override", "get_op", "set_plugin_loader", "ops_by_plugin"]
+__all__ = [
+    "OPS", "add_op", "add_override", "get_op", "set_plugin_loader", "ops_by_plugin", "on_change",
+    "notify_changed",
+]  # fmt: skip
 
 #: Every registered op by name. Read-only for everyone but this module.
 OPS: dict[str, Op] = {}
 _loader: Callable[[], None] = lambda: None  # noqa: E731 - replaced by the plugin manager
+
+
+_listeners: list[Callable[[], None]] = []
+
+
+def on_change(listener: Callable[[], None]) -> None:
+    """Call ``listener()`` whenever ops or overrides are added or removed (to drop caches)."""
+    _listeners.append(listener)
+
+
+def notify_changed() -> None:
+    """Tell every listener that the set of ops or overrides changed."""
+    for listener in _listeners:
+        listener()
 
 
 def set_plugin_loader(loader: Callable[[], None]) -> None:

@@ -1,13 +1,14 @@
 """PyTorch fast paths: ``index_put_`` and ``index_add_`` for the scatter-adds behind indexing
-gradients.
+gradients, and torch's own ReLU kernels.
 
 The generic scatter-adds (plugin ``manipulation``) sort the positions and run a segmented scan,
 because the standard has no accumulating write. PyTorch has two, ``Tensor.index_put_(...,
 accumulate=True)`` and ``Tensor.index_add_``, which add once per occurrence of a repeated index,
 on CPU and CUDA alike. These overrides use them for the ops ``scatter_add`` and ``index_add``
 and for the first-order VJPs of ``getitem`` and ``take``; the generic rules stay the reference
-they are tested against. torch is imported when a kernel first runs, so loading this plugin
-never imports it.
+they are tested against. ReLU's generic rules use ``where``; torch's ``relu`` and
+``threshold_backward`` kernels do the same work several times faster. torch is imported when a
+kernel first runs, so loading this plugin never imports it.
 """
 
 from __future__ import annotations
@@ -67,8 +68,23 @@ def take_vjp(xp: Any, g: Any, ans: Any, x: Any, indices: Any, axis: int) -> Any:
     return index_add(xp, g, indices.reshape(count), axis, x.shape[axis])
 
 
+def relu(xp: Any, x: Any) -> Any:
+    """max(x, 0), torch's kernel."""
+    import torch
+
+    return torch.relu(x)
+
+
+def relu_vjp(xp: Any, g: Any, ans: Any, x: Any) -> Any:
+    """g where x > 0, else 0: the kernel torch's own autograd uses."""
+    import torch
+
+    return torch.ops.aten.threshold_backward(g, x, 0)
+
+
 @hookimpl
 def ad_core_register_ops(override: Any) -> None:
+    override("relu", "torch", forward=relu, vjp=relu_vjp)
     override("scatter_add", "torch", forward=scatter_add)
     override("index_add", "torch", forward=index_add)
     override("getitem", "torch", vjp=getitem_vjp)

@@ -327,3 +327,21 @@ def test_non_differentiable_op_matches_numpy_and_carries_no_history(backend, nam
     assert not y.requires_grad
     assert y.grad_fn is None
     np.testing.assert_array_equal(y.numpy(), NON_DIFFERENTIABLE[name](np.array(values)))
+
+
+@pytest.mark.backends("numpy", "torch", "torch_cuda")
+def test_relu_override_agrees_with_the_generic_rule(backend):
+    op = get_op("relu")
+    assert backend.name in op.overrides
+    forward, (vjp,) = op.kernels[backend.name]
+    generic_forward, (generic_vjp,) = op.generic
+    xp = backend.rule_xp
+    for dtype in ("float32", "float64"):
+        x = ad.tensor(np.array([[-2.0, -0.0, 0.0, 1e-30], [3.0, -1e-30, 0.5, -7.0]], dtype=dtype))
+        g = ad.tensor(sample((2, 4), seed=3, dtype=dtype))
+        fast, slow = forward(xp, x.array), generic_forward(xp, x.array)
+        np.testing.assert_array_equal(ad.to_numpy(fast), ad.to_numpy(slow))
+        fast_g = vjp(xp, g.array, fast, x.array)
+        slow_g = generic_vjp(xp, g.array, slow, x.array)
+        assert backend.backend.dtype_of(fast_g) == dtype
+        np.testing.assert_array_equal(ad.to_numpy(fast_g), ad.to_numpy(slow_g))
