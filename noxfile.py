@@ -54,7 +54,7 @@ def tests(session: nox.Session, backend: str) -> None:
 def lint(session: nox.Session) -> None:
     """Static checks: ruff."""
     session.install("ruff")
-    session.run("ruff", "check", "ad_core", "plugins", "tests", "bench", "noxfile.py")
+    session.run("ruff", "check", "ad_core", "plugins", "tests", "bench", "docs", "examples", "noxfile.py")
 
 
 @nox.session

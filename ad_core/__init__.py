@@ -22,6 +22,10 @@ from ad_core import (
     backends,
     dtypes,
     errors,
+    init,
+    losses,
+    nn,
+    optim,
 )
 from ad_core.autograd import (
     Tensor,
@@ -61,6 +65,10 @@ __all__ = [
     "dtypes",
     "enable_grad",
     "errors",
+    "init",
+    "losses",
+    "nn",
+    "optim",
     "float16",
     "float32",
     "float64",

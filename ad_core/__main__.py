@@ -46,6 +46,7 @@ def collect_info() -> dict[str, Any]:
             "backends": r.backends,
             "ops": sorted(r.ops),
             "overrides": r.overrides,
+            "registered": r.registered,
             "errors": r.errors,
         }
         for r in ad.plugin_reports()
@@ -81,6 +82,8 @@ def _print_text(info: dict[str, Any]) -> None:
             print(f"    ops ({len(p['ops'])}): {', '.join(p['ops'])}")
         if p["overrides"]:
             print(f"    overrides: {', '.join(p['overrides'])}")
+        for kind, names in p["registered"].items():
+            print(f"    {kind} ({len(names)}): {', '.join(sorted(names))}")
         for err in p["errors"]:
             print(f"    ERROR: {err}")
 

@@ -17,6 +17,9 @@ __all__ = [
     "ShapeError",
     "DTypeError",
     "OpError",
+    "OpIndexError",
+    "OpTypeError",
+    "OpValueError",
     "UnknownOpError",
     "GraphFreedError",
     "GradientError",
@@ -54,6 +57,18 @@ class DTypeError(ADCoreError, TypeError):
 
 class OpError(ADCoreError, RuntimeError):
     """An op's forward or derivative rule failed; the message names the op and its inputs."""
+
+
+class OpIndexError(OpError, IndexError):
+    """An op's forward rule refused an index (out of range, wrong kind)."""
+
+
+class OpTypeError(OpError, TypeError):
+    """An op's forward rule refused an input's type or dtype."""
+
+
+class OpValueError(OpError, ValueError):
+    """An op's forward rule refused an input's value."""
 
 
 class UnknownOpError(OpError, AttributeError):

@@ -134,3 +134,23 @@ def test_inputs_that_do_not_require_grad_get_none(backend):
     (x * c).sum().backward()
     assert c.grad is None
     assert x.grad.tolist() == [5.0]
+
+
+def test_creation_functions_in_a_recorded_rule_follow_the_nodes_backend(backend):
+    from ad_core.extend import hookimpl
+
+    class Doubler:
+        @hookimpl
+        def ad_core_register_ops(register):
+            register("double_by_full", lambda xp, x: x * 2.0,
+                     lambda xp, g, ans, x: g * xp.full(x.shape, 2.0, dtype=x.dtype))
+
+    ad.register_plugin(Doubler, name="doubler")
+    try:
+        x = ad.tensor([1.0, 2.0], requires_grad=True)
+        with ad.backend("numpy"):  # another backend in force than the tensors'
+            g = ad.grad(lambda t: ad.sum(ad.double_by_full(t) * t))
+            h = ad.grad(lambda t: ad.sum(g(t) * t))(x)
+        np.testing.assert_allclose(h.numpy(), [8.0, 16.0])  # d/dt sum(4t · t) = 8t
+    finally:
+        ad.unregister_plugin("doubler")

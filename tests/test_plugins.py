@@ -242,3 +242,48 @@ def test_info_command_lists_backends_plugins_and_ops():
     text = subprocess.run([sys.executable, "-m", "ad_core", "info"], capture_output=True,
                           text=True, check=True).stdout
     assert "backends:" in text and "plugins:" in text and "arithmetic" in text
+
+
+def test_an_op_may_not_take_a_name_ad_core_itself_uses(plugin):
+    class Shadow:
+        @hookimpl
+        def ad_core_register_ops(register):
+            register("grad", lambda xp, x: x, lambda xp, g, ans, x: g)
+
+    with pytest.raises(PluginError, match="'shadow'.*'grad' is taken by ad_core"):
+        plugin(Shadow, "shadow")
+
+
+def test_an_unknown_register_option_is_named(plugin):
+    class Typo:
+        @hookimpl
+        def ad_core_register_ops(register):
+            register("typo_op", lambda xp, x: x, lambda xp, g, ans, x: g, elementwize=True)
+
+    with pytest.raises(PluginError, match="'typo-opt'.*unknown option.*elementwize"):
+        plugin(Typo, "typo-opt")
+
+
+def test_a_bad_entry_is_refused_while_the_plugins_other_ops_register(tmp_path):
+    # loaded from an entry point, problems are reported and the rest of the plugin works
+    pkg = tmp_path / "half_good_plugin"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text(textwrap.dedent("""
+        from ad_core.extend import hookimpl
+
+        @hookimpl
+        def ad_core_register_ops(register):
+            register("zeros", lambda xp, x: x)                       # taken by the namespace
+            register("good_op", lambda xp, x: x + 1.0, lambda xp, g, ans, x: g)
+    """))
+    dist = tmp_path / "half_good_plugin-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: half-good-plugin\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[ad_core]\nhalf_good = half_good_plugin\n")
+    code = ("import warnings, ad_core as ad\nwarnings.simplefilter('ignore')\n"
+            "print(ad.plugin_errors())\nprint(ad.good_op(ad.tensor([1.0])).tolist())")
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         check=True).stdout.splitlines()
+    assert "'half_good'" in out[0] and "'zeros'" in out[0]
+    assert out[1] == "[2.0]"

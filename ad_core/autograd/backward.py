@@ -21,6 +21,7 @@ from typing import Any
 from ad_core.autograd.grad_mode import GRAD_ENABLED
 from ad_core.autograd.node import Node
 from ad_core.autograd.tensor import Tensor
+from ad_core.backends.selection import using
 from ad_core.errors import GradientError, GraphFreedError, OpError, ShapeError
 from ad_core.ops.helpers import unbroadcast
 from ad_core.ops.namespace import rule_namespace
@@ -106,7 +107,11 @@ def run_backward(
                         f"input {i}, which requires grad"
                     )
                 try:
-                    if variadic:
+                    if create_graph:  # creation functions in the rule follow the node's backend
+                        with using(backend, backend.device_of(node.ans)):
+                            gi = (rule(xp, g, ans, *args, argnum=i, **params) if variadic
+                                  else rule(xp, g, ans, *args, **params))
+                    elif variadic:
                         gi = rule(xp, g, ans, *args, argnum=i, **params)
                     else:
                         gi = rule(xp, g, ans, *args, **params)

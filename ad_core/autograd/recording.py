@@ -19,6 +19,9 @@ from ad_core.errors import (
     BackendMismatchError,
     DeviceMismatchError,
     OpError,
+    OpIndexError,
+    OpTypeError,
+    OpValueError,
     ShapeError,
 )
 from ad_core.ops.helpers import broadcast_shapes
@@ -67,7 +70,7 @@ def apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
         _check_devices(op, backend, args)
     if params:
         for key, value in params.items():
-            if type(value) is DType:
+            if type(value) is DType or (key == "dtype" and type(value) is str):
                 params = {**params, key: backend.native_dtype(value)}
     forward, vjps = op.kernels.get(backend.name) or op.generic
     try:
@@ -140,7 +143,10 @@ def _failure(op: Op, backend: Any, args: tuple[Any, ...], params: dict[str, Any]
         except ShapeError as err:
             return err
     extra = f" with {params}" if params else ""
-    return OpError(
+    kind = (OpIndexError if isinstance(exc, IndexError) else OpTypeError
+            if isinstance(exc, TypeError) else OpValueError if isinstance(exc, ValueError)
+            else OpError)
+    return kind(
         f"{op.name} (plugin {op.plugin!r}) failed on backend {backend.name!r} for inputs "
         f"({_describe(args)}){extra}: {type(exc).__name__}: {exc}"
     )

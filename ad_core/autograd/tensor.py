@@ -232,10 +232,6 @@ class Tensor:
 
         return transfer(self, backend, device)
 
-    def astype(self, dtype: Any) -> Tensor:
-        """This tensor cast to ``dtype`` (differentiable between float dtypes)."""
-        return _call("astype", self, dtype)
-
     def __array_namespace__(self, api_version: str | None = None) -> Any:
         import ad_core.array_api as namespace
 

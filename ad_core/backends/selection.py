@@ -15,7 +15,7 @@ from typing import Any
 from ad_core.backends.backend import Backend
 from ad_core.backends.registry import load_backend
 
-__all__ = ["set_backend", "backend", "get_backend", "get_device", "current"]
+__all__ = ["set_backend", "backend", "get_backend", "get_device", "current", "using"]
 
 _DEFAULT_NAME = "numpy"
 _default: tuple[str, Any] = (_DEFAULT_NAME, None)
@@ -53,6 +53,16 @@ def backend(name: str, device: Any = None) -> Iterator[Backend]:
     token = _override.set(choice)
     try:
         yield choice[0]
+    finally:
+        _override.reset(token)
+
+
+@contextmanager
+def using(backend: Backend, device: Any) -> Iterator[None]:
+    """Put a loaded backend and a native device in force (no lookups; for the engine)."""
+    token = _override.set((backend, device))
+    try:
+        yield
     finally:
         _override.reset(token)
 

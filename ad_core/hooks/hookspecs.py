@@ -64,3 +64,55 @@ def ad_core_register_ops(register: Any, override: Any) -> None:
     tested against, and higher-order derivatives always use the generic VJP. Overrides are
     applied after every plugin's ops are registered, so they may name ops of other plugins.
     """
+
+
+# -- front ends: layers, losses, optimizers, initializers, LR schedules -----------------------
+
+
+@hookspec
+def ad_core_register_layers(register: Any) -> None:
+    """Register layers (subclasses of ``ad_core.nn.Module``).
+
+    Called once, after the ops. Call ``register(name, cls)`` per layer; it becomes
+    ``ad.nn.<name>`` (``ad.nn.Linear``). Names are identifiers, unique across plugins.
+    """
+
+
+@hookspec
+def ad_core_register_losses(register: Any) -> None:
+    """Register loss functions.
+
+    Called once, after the ops. Call ``register(name, fn, module=None)`` per loss: ``fn(input,
+    target, *, reduction="mean", ...)`` becomes ``ad.losses.<name>`` and, when ``module`` names a
+    class (``"MSELoss"``), a module wrapping it becomes ``ad.nn.<module>``.
+    """
+
+
+@hookspec
+def ad_core_register_optimizers(register: Any) -> None:
+    """Register optimizers.
+
+    Called once, after the ops. Call ``register(name, cls)`` per optimizer; it becomes
+    ``ad.optim.<name>`` (``ad.optim.Adam``). Classes follow torch.optim's interface:
+    ``cls(params, **hyperparameters)`` with ``step()``, ``zero_grad()``, ``state_dict()`` and
+    ``load_state_dict()``.
+    """
+
+
+@hookspec
+def ad_core_register_initializers(register: Any) -> None:
+    """Register parameter initializers.
+
+    Called once, after the ops. Call ``register(name, fn)`` per initializer; ``fn(tensor, ...,
+    seed=None)`` fills a parameter in place and becomes ``ad.init.<name>``
+    (``ad.init.xavier_uniform_``).
+    """
+
+
+@hookspec
+def ad_core_register_schedulers(register: Any) -> None:
+    """Register learning-rate schedules.
+
+    Called once, after the ops. Call ``register(name, cls)`` per schedule; ``cls(optimizer,
+    ...)`` with ``step()`` becomes ``ad.optim.lr_scheduler.<name>`` (``StepLR``).
+    """

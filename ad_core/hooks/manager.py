@@ -24,6 +24,8 @@ from ad_core.backends import registry as backend_registry
 from ad_core.backends.registry import BackendSpec
 from ad_core.errors import PluginError
 from ad_core.hooks import hookspecs
+from ad_core.nn import registry as frontend_registry
+from ad_core.nn.registry import REGISTRIES
 from ad_core.ops import registry as op_registry
 from ad_core.ops.op import Op
 
@@ -57,6 +59,8 @@ class PluginReport:
     backends: list[str] = field(default_factory=list)
     ops: list[str] = field(default_factory=list)
     overrides: list[str] = field(default_factory=list)
+    #: front-end entries by kind ("layers", "losses", "optimizers", ...)
+    registered: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -182,11 +186,20 @@ def _run_registrations(pm: pluggy.PluginManager, names: list[str], *, raise_now:
         ops: list[Op] = []
 
         def register_op(name: str, forward: Callable[..., Any], vjp: Any = None, *,
-                        _ops: list[Op] = ops, _plugin: str = report.name, **options: Any) -> None:
-            try:
-                _ops.append(Op(name, forward, vjp, plugin=_plugin, **options))
-            except TypeError as exc:
-                raise PluginError(f"plugin {_plugin!r}: op {name!r}: {exc}") from exc
+                        _ops: list[Op] = ops, _report: PluginReport = report,
+                        **options: Any) -> None:
+            plugin = _report.name
+            unknown = set(options) - _OP_OPTIONS
+            if unknown:
+                _problem(_report, f"plugin {plugin!r}: op {name!r}: unknown option(s) "
+                                  f"{', '.join(sorted(unknown))}; register() takes "
+                                  f"{', '.join(sorted(_OP_OPTIONS))}", raise_now=raise_now)
+            elif name in _reserved():
+                _problem(_report, f"plugin {plugin!r}: op name {name!r} is taken by ad_core "
+                                  f"itself (ad.{name}, a namespace function or a Tensor "
+                                  f"attribute); choose another", raise_now=raise_now)
+            else:
+                _ops.append(Op(name, forward, vjp, plugin=plugin, **options))
 
         def register_override(name: str, backend: str, forward: Any = None, vjp: Any = None, *,
                               _plugin: PluginReport = report) -> None:
@@ -210,6 +223,39 @@ def _run_registrations(pm: pluggy.PluginManager, names: list[str], *, raise_now:
         except PluginError as exc:
             _problem(report, str(exc), raise_now=raise_now)
     op_registry.notify_changed()
+
+    for kind, registry in REGISTRIES.items():
+        for impl in getattr(pm.hook, registry.hook).get_hookimpls():
+            if impl.plugin_name not in wanted:
+                continue
+            report = _reports[impl.plugin_name]
+            entries: list[tuple[str, Any, dict[str, Any]]] = []
+
+            def register_entry(name: str, obj: Any, _entries: list[Any] = entries,
+                               **meta: Any) -> None:
+                _entries.append((name, obj, meta))
+
+            if not _guarded(report, registry.hook, raise_now,
+                            lambda impl=impl: _call_impl(impl, register=register_entry)):
+                continue
+            for name, obj, meta in entries:
+                try:
+                    registry.add(name, obj, report.name, **meta)
+                    report.registered.setdefault(kind, []).append(name)
+                except PluginError as exc:
+                    _problem(report, str(exc), raise_now=raise_now)
+
+
+_OP_OPTIONS = frozenset({"jvp", "variadic", "elementwise", "domain", "signature", "explain", "doc"})
+
+
+def _reserved() -> set[str]:
+    """Names an op may not take: ad_core's own functions, namespace members, Tensor attributes."""
+    import ad_core
+    from ad_core import array_api
+    from ad_core.autograd.tensor import Tensor
+
+    return {*ad_core.__all__, *array_api.__all__, *(n for n in dir(Tensor) if not n.startswith("_"))}
 
 
 def _guarded(report: PluginReport, hook: str, raise_now: bool, call: Callable[[], None]) -> bool:
@@ -274,6 +320,8 @@ def unregister_plugin(name: str) -> None:
                     del op.overrides[backend]
                     op.kernels.pop(backend, None)
         backend_registry.remove_backends_of(name)
+        for registry in REGISTRIES.values():
+            registry.remove_plugin(name)
         op_registry.notify_changed()
 
 
@@ -291,3 +339,4 @@ def plugin_errors() -> list[str]:
 
 backend_registry.set_plugin_loader(ensure_loaded)
 op_registry.set_plugin_loader(ensure_loaded)
+frontend_registry.set_plugin_loader(ensure_loaded)

@@ -122,7 +122,8 @@ class Op:
 
     @property
     def arity(self) -> int | None:
-        """Number of array inputs, or None for variadic ops."""
+        """Number of array inputs for differentiable ops; None for variadic and
+        non-differentiable ops (whose arity the registry does not record)."""
         return None if self.variadic or self.vjp is None else len(self.vjp)
 
     def __repr__(self) -> str:

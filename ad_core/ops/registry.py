@@ -63,6 +63,7 @@ def add_op(op: Op) -> Op:
             _check_rule(op.plugin, op.name, f"vjp[{i}]", rule)
     _check_rule(op.plugin, op.name, "jvp", op.jvp)
     _check_rule(op.plugin, op.name, "signature", op.signature)
+    _check_rule(op.plugin, op.name, "explain", op.explain)
     domains = (op.domain,) if isinstance(op.domain, str) else tuple(op.domain)
     for d in domains:
         if d not in DOMAINS:

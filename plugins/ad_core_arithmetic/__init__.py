@@ -50,6 +50,33 @@ NON_DIFFERENTIABLE_UNARY = {
 }  # fmt: skip
 
 
+DOCS = {
+    "add": "add(x1, x2, /): x1 + x2, elementwise with broadcasting.",
+    "subtract": "subtract(x1, x2, /): x1 - x2, elementwise with broadcasting.",
+    "multiply": "multiply(x1, x2, /): x1 * x2, elementwise with broadcasting.",
+    "divide": "divide(x1, x2, /): x1 / x2 (true division), elementwise with broadcasting.",
+    "pow": "pow(x1, x2, /): x1 ** x2; d/dx2 is x1**x2 log(x1), taken as 0 where x1 <= 0.",
+    "negative": "negative(x, /): -x.",
+    "positive": "positive(x, /): +x (a copy of the values).",
+    "floor_divide": "floor_divide(x1, x2, /): x1 // x2 (no derivative).",
+    "remainder": "remainder(x1, x2, /): x1 % x2 with the sign of x2 (no derivative).",
+    "equal": "equal(x1, x2, /): x1 == x2, a boolean tensor without history.",
+    "not_equal": "not_equal(x1, x2, /): x1 != x2, a boolean tensor without history.",
+    "less": "less(x1, x2, /): x1 < x2, a boolean tensor without history.",
+    "less_equal": "less_equal(x1, x2, /): x1 <= x2, a boolean tensor without history.",
+    "greater": "greater(x1, x2, /): x1 > x2, a boolean tensor without history.",
+    "greater_equal": "greater_equal(x1, x2, /): x1 >= x2, a boolean tensor without history.",
+    "bitwise_and": "bitwise_and(x1, x2, /): x1 & x2 for integer and boolean tensors.",
+    "bitwise_or": "bitwise_or(x1, x2, /): x1 | x2 for integer and boolean tensors.",
+    "bitwise_xor": "bitwise_xor(x1, x2, /): x1 ^ x2 for integer and boolean tensors.",
+    "bitwise_invert": "bitwise_invert(x, /): ~x for integer and boolean tensors.",
+    "logical_and": "logical_and(x1, x2, /): elementwise AND of truth values.",
+    "logical_or": "logical_or(x1, x2, /): elementwise OR of truth values.",
+    "logical_xor": "logical_xor(x1, x2, /): elementwise XOR of truth values.",
+    "logical_not": "logical_not(x, /): elementwise NOT of truth values.",
+}
+
+
 def _log_or_zero(xp: Any, x: Any) -> Any:
     """log(x) where x > 0, else 0: d(x**y)/dy is x**y log x, and 0**y has no slope in y."""
     if isinstance(x, int | float):
@@ -73,12 +100,10 @@ def _astype_signature(x: Any, dtype: Any, /, *, copy: bool = True) -> tuple[tupl
 @hookimpl
 def ad_core_register_ops(register: Any) -> None:
     for name, (forward, dx, dy) in BINARY.items():
-        register(name, forward, [dx, dy], elementwise=True)
+        register(name, forward, [dx, dy], elementwise=True, doc=DOCS[name])
     for name, (forward, dx) in UNARY.items():
-        register(name, forward, dx, elementwise=True)
-    for name, forward in NON_DIFFERENTIABLE.items():
-        register(name, forward, elementwise=True)
-    for name, forward in NON_DIFFERENTIABLE_UNARY.items():
-        register(name, forward, elementwise=True)
+        register(name, forward, dx, elementwise=True, doc=DOCS[name])
+    for name, forward in {**NON_DIFFERENTIABLE, **NON_DIFFERENTIABLE_UNARY}.items():
+        register(name, forward, elementwise=True, doc=DOCS[name])
     register("astype", _astype, lambda xp, g, ans, x, dtype, copy=True: g,
              signature=_astype_signature)
