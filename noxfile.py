@@ -1,6 +1,6 @@
 """The backend test matrix, one source of truth: ``nox -l`` lists the sessions.
 
-``nox -s tests`` runs every backend's session; ``nox -s "tests(backend='torch')"`` one of them.
+``nox -s tests`` runs every backend's session; ``nox -s "tests(torch)"`` one of them.
 GPU sessions (cupy, torch_cuda) skip with a clear message on machines without an NVIDIA GPU.
 """
 

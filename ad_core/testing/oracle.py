@@ -33,8 +33,16 @@ def compare_with_torch(
     integer and boolean ones are passed as they are. Raises :class:`OracleMismatch` naming the
     output or the input whose gradient differs, with the worst element.
     """
-    import torch
+    try:
+        import torch
+    except ImportError:  # no oracle here: under pytest the check is skipped, elsewhere it fails
+        import sys
 
+        if "pytest" in sys.modules:
+            import pytest
+
+            pytest.skip("torch is not installed, so there is no torch.autograd oracle")
+        raise
     floating = [np.issubdtype(np.asarray(a).dtype, np.floating) for a in inputs]
     ad_args = [tensor(np.asarray(a, dtype=np.float64) if fl else np.asarray(a))
                for a, fl in zip(inputs, floating, strict=True)]
