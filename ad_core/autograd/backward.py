@@ -11,6 +11,10 @@ The lecture's algorithm, for a general DAG and without recursion:
 
 Saved forward values are dropped as soon as their node has been processed, unless the caller
 asks to retain the graph.
+
+A backward pass run on tensors (``create_graph=True``, or ``tangents=True``) inside ``ad.jvp``
+hands the VJP rules the node's tangent-carrying inputs (``node.duals``), so the cotangents it
+computes carry tangents as well: that is forward-over-reverse, ``jvp`` of ``grad``.
 """
 
 from __future__ import annotations
@@ -18,8 +22,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from ad_core.autograd.dual import base
 from ad_core.autograd.grad_mode import GRAD_ENABLED
 from ad_core.autograd.node import Node
+from ad_core.autograd.recording import LIVE_LEVELS
 from ad_core.autograd.tensor import Tensor
 from ad_core.backends.selection import using
 from ad_core.errors import GradientError, GraphFreedError, OpError, ShapeError
@@ -36,21 +42,30 @@ def run_backward(
     retain_graph: bool = False,
     create_graph: bool = False,
     inputs: Sequence[Tensor] | None = None,
+    tangents: bool = False,
 ) -> list[Tensor | None] | None:
     """Propagate ``cotangents`` from ``outputs`` back through the graph.
 
     Without ``inputs`` the result accumulates into the ``.grad`` of every leaf that requires
     grad (``Tensor.backward``). With ``inputs`` nothing is accumulated: the cotangents reaching
     those tensors are returned, in order, None where no path leads (the functional API).
+
+    ``create_graph`` records the pass, for higher derivatives. ``tangents`` runs the rules on
+    tensors as ``create_graph`` does, but without recording: the forward-mode tangents the graph
+    carries flow into the result, which has no history (``grad`` inside ``jvp``, when nothing
+    outside differentiates the gradient).
     """
-    seeds = [_seed(t, g, create_graph) for t, g in zip(outputs, cotangents, strict=True)]
+    on_tensors = create_graph or tangents
+    seeds = [_seed(t, g, on_tensors) for t, g in zip(outputs, cotangents, strict=True)]
     targets = _targets(inputs) if inputs is not None else None
     stop = targets if targets is not None else {}
 
-    grads: dict[Any, Any] = {}  # Node or id(leaf) -> cotangent (array, or Tensor if create_graph)
+    grads: dict[Any, Any] = {}  # Node or id(leaf) -> cotangent (array, or Tensor if on_tensors)
     leaves: dict[int, Tensor] = {}
     roots: list[Node] = []
     for t, g in zip(outputs, seeds, strict=True):
+        if t._node is None:
+            t = base(t)  # a leaf carrying a tangent: its gradient belongs to the plain leaf
         key = t._node if t._node is not None else id(t)
         if t._node is None:
             leaves[id(t)] = t
@@ -61,12 +76,9 @@ def run_backward(
     pending = _count_consumers(roots, stop)
     needed = _needed(roots, stop, targets) if targets is not None else None
 
-    if create_graph:
+    if on_tensors:
         import ad_core.array_api as xp_graph
-
-        token = GRAD_ENABLED.set(True)
-    else:
-        token = GRAD_ENABLED.set(False)
+    token = GRAD_ENABLED.set(create_graph)
     try:
         ready = [n for n in roots if pending.get(n, 0) == 0]
         while ready:
@@ -81,10 +93,14 @@ def run_backward(
                     f"freed by the first backward; pass retain_graph=True to the first call"
                 )
             backend = node.backend
-            if create_graph:
+            if on_tensors:
                 xp = xp_graph
-                args = _as_tensors(node, saved)
-                ans: Any = Tensor._make(node.ans, backend, node, True)
+                duals = getattr(node, "duals", None) if LIVE_LEVELS else None
+                if duals is not None:  # inside a jvp: the rules see the tangents too
+                    args, ans = duals
+                else:
+                    args = _as_tensors(node, saved)
+                    ans = Tensor._make(node.ans, backend, node, True)
                 vjps = node.op.vjp
             else:
                 xp = backend.rule_xp or rule_namespace(backend)
@@ -107,7 +123,7 @@ def run_backward(
                         f"input {i}, which requires grad"
                     )
                 try:
-                    if create_graph:  # creation functions in the rule follow the node's backend
+                    if on_tensors:  # creation functions in the rule follow the node's backend
                         with using(backend, backend.device_of(node.ans)):
                             gi = (rule(xp, g, ans, *args, argnum=i, **params) if variadic
                                   else rule(xp, g, ans, *args, **params))
@@ -140,15 +156,15 @@ def run_backward(
     if targets is not None:
         out: list[Tensor | None] = []
         for t in inputs:  # type: ignore[union-attr]
-            key = t._node if t._node is not None else id(t)
-            out.append(_wrap(grads.get(key), t, create_graph))
+            key = t._node if t._node is not None else id(base(t))
+            out.append(_wrap(grads.get(key), t, on_tensors))
         return out
     for key, leaf in leaves.items():
         g = grads.get(key)
         if g is None or not leaf._requires_grad:
             continue
-        new = _wrap(g, leaf, create_graph)
-        leaf._grad = new if leaf._grad is None else _accumulate(leaf._grad, new, create_graph)
+        new = _wrap(g, leaf, on_tensors)
+        leaf._grad = new if leaf._grad is None else _accumulate(leaf._grad, new, on_tensors)
     return None
 
 
@@ -186,7 +202,7 @@ def _targets(inputs: Sequence[Tensor]) -> dict[Any, Tensor]:
     for t in inputs:
         if not isinstance(t, Tensor) or not t._requires_grad:
             raise GradientError("grad: every input must be a tensor that requires grad")
-        out[t._node if t._node is not None else id(t)] = t
+        out[t._node if t._node is not None else id(base(t))] = t
     return out
 
 

@@ -3,7 +3,10 @@
 Each calls the function on fresh leaves that require grad, then runs the backward pass asking
 only for the cotangents of those leaves, so nothing accumulates into ``.grad``. When an input
 already carries history (an outer ``grad`` is differentiating this one), the backward pass is
-recorded, which is what makes ``grad(grad(f))`` work.
+recorded, which is what makes ``grad(grad(f))`` work; when it carries a forward-mode tangent (an
+outer ``ad.jvp``), the backward pass is recorded too, so the tangent flows through it
+(``jvp(grad(f))``, forward-over-reverse). Arguments and outputs may be pytrees of tensors
+(:mod:`ad_core.autograd.pytree`).
 """
 
 from __future__ import annotations
@@ -15,7 +18,11 @@ from typing import Any
 
 from ad_core.autograd.backward import run_backward
 from ad_core.autograd.creation import tensor
+from ad_core.autograd.dual import DualTensor, base
+from ad_core.autograd.forward import as_argument
 from ad_core.autograd.grad_mode import enable_grad, is_grad_enabled
+from ad_core.autograd.pytree import TreeDef, flatten, unflatten
+from ad_core.autograd.recording import LIVE_LEVELS
 from ad_core.autograd.tensor import Tensor
 from ad_core.errors import GradientError
 
@@ -43,12 +50,69 @@ def _argnums(argnums: int | Sequence[int], n: int) -> tuple[int, ...]:
     return tuple(a % n for a in nums)
 
 
-def _prepare(x: Any) -> tuple[Tensor, bool]:
-    """A tensor to differentiate with respect to, and whether the backward must be recorded."""
+#: How a transform's backward pass runs: on raw arrays, its result without history (PLAIN); on
+#: tensors but unrecorded, so that forward-mode tangents flow through it, its result without
+#: history but with its tangents (TANGENTS); recorded, with the history kept for an outer
+#: transform to differentiate (OUTER).
+PLAIN, TANGENTS, OUTER = 0, 1, 2
+
+
+def _prepare(x: Any) -> tuple[Tensor, Tensor, int]:
+    """For a tensor to differentiate with respect to: the tensor to call the function with, the
+    leaf whose cotangent the backward pass returns, and how that pass runs (PLAIN, TANGENTS or
+    OUTER).
+
+    At the top level the function gets a fresh leaf sharing ``x``'s array (no history). Inside
+    another transform an input that requires grad is used as it is, so the outer transform sees
+    through. An input carrying a forward-mode tangent (inside ``ad.jvp``) keeps its tangent around
+    the fresh leaf, and the backward pass is recorded so that the tangent flows through it too.
+    """
     t = x if isinstance(x, Tensor) else tensor(x)
-    if t._requires_grad and _DEPTH.get() > 0 and is_grad_enabled():
-        return t, True
-    return Tensor._make(t._array, t._backend, None, False).requires_grad_(), False
+    leaf = base(t)
+    if leaf._requires_grad and _DEPTH.get() > 0 and is_grad_enabled():
+        return t, leaf, OUTER
+    fresh = Tensor._make(leaf._array, leaf._backend, None, False).requires_grad_()
+    if leaf is t or not LIVE_LEVELS:
+        return fresh, fresh, PLAIN
+    return _rebase(t, fresh), fresh, TANGENTS
+
+
+def _rebase(t: Tensor, leaf: Tensor) -> Tensor:
+    """``t``'s tangents (every level) around ``leaf`` in place of ``t``'s own plain tensor."""
+    if type(t) is not DualTensor:
+        return leaf
+    return DualTensor._wrap(_rebase(t._primal, leaf), t._level, t._tangent)
+
+
+def _prepare_tree(x: Any) -> tuple[Any, list[Tensor | None], TreeDef, int]:
+    """:func:`_prepare` for every tensor leaf of an argument (a tensor or a pytree of them).
+
+    Returns the argument to call with, the leaves to differentiate (None for leaves that are
+    not tensors, which pass through), the argument's structure, and how to run the backward pass.
+    """
+    leaves, tree = flatten(as_argument(x))
+    call, targets = [], []
+    mode = PLAIN
+    for leaf in leaves:
+        if isinstance(leaf, Tensor):
+            t, target, how = _prepare(leaf)
+            call.append(t)
+            targets.append(target)
+            mode = max(mode, how)
+        else:
+            call.append(leaf)
+            targets.append(None)
+    return unflatten(tree, call), targets, tree, mode
+
+
+def _finish(t: Any, mode: int) -> Any:
+    """A transform's result as ``mode`` wants it: without history unless an outer transform
+    differentiates it; forward-mode tangents kept (they are values, not history)."""
+    if mode == OUTER or not isinstance(t, Tensor):
+        return t
+    if type(t) is DualTensor:
+        return DualTensor._wrap(_finish(t._primal, mode), t._level, _finish(t._tangent, mode))
+    return t.detach()
 
 
 def _zeros_if_none(g: Tensor | None, like: Tensor) -> Tensor:
@@ -57,13 +121,29 @@ def _zeros_if_none(g: Tensor | None, like: Tensor) -> Tensor:
     return Tensor._make(like._backend.xp.zeros_like(like._array), like._backend, None, False)
 
 
+def _cotangents(outputs: list[Tensor], seeds: list[Any], targets: list[Tensor | None],
+                mode: int, retain: bool) -> list[Tensor | None]:
+    """The cotangents reaching ``targets`` (zeros where no path leads, None for non-tensors)."""
+    wanted = [t for t in targets if t is not None]
+    live = [(o, s) for o, s in zip(outputs, seeds, strict=True) if o._requires_grad]
+    if wanted and live:
+        found = run_backward([o for o, _ in live], [s for _, s in live], inputs=wanted,
+                             create_graph=mode == OUTER, tangents=mode == TANGENTS,
+                             retain_graph=retain)
+    else:
+        found = [None] * len(wanted)
+    it = iter(found)  # type: ignore[arg-type]
+    return [None if t is None else _zeros_if_none(next(it), t) for t in targets]
+
+
 def value_and_grad(
     f: Callable[..., Any], argnums: int | Sequence[int] = 0, has_aux: bool = False
 ) -> Callable[..., tuple[Any, Any]]:
     """Return a function computing ``(f(*args), gradient of f)`` with respect to ``argnums``.
 
     ``f`` must return a one-element tensor (or ``(value, aux)`` when ``has_aux``). The gradient
-    is one tensor for an int ``argnums`` and a tuple for a tuple of them.
+    is one tensor for an int ``argnums`` and a tuple for a tuple of them. An argument may be a
+    pytree (a tuple, list or dict of tensors, nested): its gradient has the same structure.
 
     >>> import ad_core as ad
     >>> value, g = ad.value_and_grad(lambda x: (x * x).sum())(ad.tensor([1.0, 2.0]))
@@ -76,13 +156,14 @@ def value_and_grad(
     def wrapper(*args: Any, **kwargs: Any) -> tuple[Any, Any]:
         nums = _argnums(argnums, len(args))
         call_args = list(args)
-        prepared = []
-        nested = False
+        targets: list[Tensor | None] = []
+        trees = []
+        mode = PLAIN
         for a in nums:
-            t, outer = _prepare(args[a])
-            call_args[a] = t
-            prepared.append(t)
-            nested = nested or outer
+            call_args[a], leaves, tree, how = _prepare_tree(args[a])
+            targets += leaves
+            trees.append(tree)
+            mode = max(mode, how)
         result = _call_traced(f, *call_args, **kwargs)
         value, aux = result if has_aux else (result, None)
         if not isinstance(value, Tensor):
@@ -92,15 +173,14 @@ def value_and_grad(
                 f"grad: the function must return a single element, got shape {value.shape}; "
                 f"use ad.vjp for non-scalar outputs"
             )
-        if not value._requires_grad:
-            grads: list[Tensor | None] = [None] * len(prepared)
-        else:
-            grads = run_backward([value], [None], inputs=prepared, create_graph=nested,
-                                 retain_graph=nested)  # type: ignore[assignment]
-        out = [_zeros_if_none(g, t) for g, t in zip(grads, prepared, strict=True)]
+        grads = _cotangents([value], [None], targets, mode, retain=mode == OUTER)
+        grads = [_finish(g, mode) for g in grads]
+        out = []
+        for tree in trees:
+            out.append(unflatten(tree, grads[:tree.leaves]))
+            grads = grads[tree.leaves:]
         g_out = out[0] if single else tuple(out)
-        if not nested:
-            value = value.detach()
+        value = _finish(value, mode)
         return ((value, aux), g_out) if has_aux else (value, g_out)
 
     return wrapper
@@ -128,31 +208,43 @@ def grad(
     return wrapper
 
 
-def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Tensor, Callable[[Any], tuple[Tensor, ...]]]:
+def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tuple[Any, ...]]]:
     """Evaluate ``f(*primals)`` and return ``(out, vjp_fn)``; ``vjp_fn(u)`` gives uᵀJ per primal.
 
-    ``vjp_fn`` may be called many times (the graph is retained).
+    Primals may be pytrees of tensors, and so may the output: ``u`` then has the output's
+    structure, and each entry of ``vjp_fn(u)`` its primal's. ``vjp_fn`` may be called many times
+    (the graph is retained).
 
     >>> import ad_core as ad
     >>> out, back = ad.vjp(lambda x: x * 3.0, ad.tensor([1.0, 2.0]))
     >>> back(ad.tensor([1.0, 1.0]))[0].tolist()
     [3.0, 3.0]
     """
-    prepared = []
-    nested = False
+    call, targets, trees = [], [], []
+    mode = PLAIN
     for p in primals:
-        t, outer = _prepare(p)
-        prepared.append(t)
-        nested = nested or outer
-    out = _call_traced(f, *prepared)
-    if not isinstance(out, Tensor):
-        raise GradientError(f"vjp: the function must return a Tensor, got {type(out).__name__}")
+        arg, leaves, tree, how = _prepare_tree(p)
+        call.append(arg)
+        targets += leaves
+        trees.append(tree)
+        mode = max(mode, how)
+    out = _call_traced(f, *call)
+    o_leaves, o_tree = flatten(out)
+    for o in o_leaves:
+        if not isinstance(o, Tensor):
+            raise GradientError(f"vjp: the function must return tensors, got {type(o).__name__}")
 
-    def vjp_fn(cotangent: Any) -> tuple[Tensor, ...]:
-        if not out._requires_grad:
-            return tuple(_zeros_if_none(None, t) for t in prepared)
-        grads = run_backward([out], [cotangent], inputs=prepared, retain_graph=True,
-                             create_graph=nested)
-        return tuple(_zeros_if_none(g, t) for g, t in zip(grads, prepared, strict=True))  # type: ignore[arg-type]
+    def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
+        u_leaves, u_tree = ([cotangent], o_tree) if o_tree.kind == "leaf" else flatten(cotangent)
+        if u_tree != o_tree:
+            raise GradientError(f"vjp: the cotangent has structure {u_tree!r}, the output "
+                                f"{o_tree!r}")
+        grads = [_finish(g, mode) for g in
+                 _cotangents(o_leaves, u_leaves, targets, mode, retain=True)]
+        result = []
+        for tree in trees:
+            result.append(unflatten(tree, grads[:tree.leaves]))
+            grads = grads[tree.leaves:]
+        return tuple(result)
 
-    return (out if nested else out.detach()), vjp_fn
+    return unflatten(o_tree, [_finish(o, mode) for o in o_leaves]), vjp_fn

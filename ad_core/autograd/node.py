@@ -4,6 +4,12 @@ A node keeps the op's VJP rules, the inputs and output of the forward pass, and 
 where its cotangent goes: the input's own node, a leaf tensor (whose ``.grad`` receives it), or
 None for inputs that need no gradient. It does not keep its output tensor, so no reference cycle
 keeps large arrays alive.
+
+Under forward mode (``ad.jvp``) a node may also hold ``duals``: its inputs and output as the
+tangent-carrying tensors they were, so that a recorded backward pass run inside the ``jvp``
+(``jvp`` of ``grad``: Hessian-vector products) pushes the tangents through the VJP rules too. The
+slot is never assigned otherwise, so reverse mode pays nothing for it; read it with
+``getattr(node, "duals", None)``.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ __all__ = ["Node"]
 class Node:
     """A vertex of the graph; ``saved`` and ``ans`` are dropped once backward has used them."""
 
-    __slots__ = ("op", "vjps", "parents", "saved", "ans", "params", "backend")
+    __slots__ = ("op", "vjps", "parents", "saved", "ans", "params", "backend", "duals")
 
     def __init__(
         self,

@@ -3,6 +3,10 @@
 This is the hot path of the library. It looks up nothing it could have resolved earlier: the op
 object is already in hand, its kernel for a backend is one dict lookup, and the backend object
 comes from the first tensor.
+
+Forward mode (:mod:`ad_core.autograd.forward`) costs this path one test of a global set per op,
+:data:`LIVE_LEVELS`, which is empty unless some ``ad.jvp`` is running: code that never uses
+forward mode pays for nothing else.
 """
 
 from __future__ import annotations
@@ -28,13 +32,21 @@ from ad_core.ops.helpers import broadcast_shapes
 from ad_core.ops.namespace import rule_namespace
 from ad_core.ops.op import Op
 
-__all__ = ["apply", "function_for"]
+__all__ = ["apply", "function_for", "LIVE_LEVELS"]
 
 _SCALARS = (int, float, bool, complex)
+
+#: The levels of the ``ad.jvp`` calls running now, in any thread. Empty (falsy) unless forward mode
+#: is in use; then tensors may carry tangents, and :func:`apply` hands them to forward mode.
+LIVE_LEVELS: set[int] = set()
 
 
 def apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
     """Run ``op`` on ``args`` (tensors and Python scalars) and record it if a gradient is needed."""
+    if LIVE_LEVELS:  # a jvp is running: some argument may carry a tangent to push forward
+        dual = _forward.apply_dual(op, args, params)
+        if dual is not None:
+            return dual
     backend = None
     first = None
     others = False  # a second tensor argument, whose device must match the first's
@@ -174,3 +186,6 @@ def function_for(op: Op) -> Callable[..., Tensor]:
     fn.__module__ = "ad_core.array_api"
     op.function = fn
     return fn
+
+
+from ad_core.autograd import forward as _forward  # noqa: E402 - forward mode calls apply

@@ -32,6 +32,10 @@ TRANSFER = Op("to", _move, [_move_back], plugin="ad_core")
 
 def transfer(t: Tensor, backend: str | None = None, device: Any = None) -> Tensor:
     """``t`` on ``backend`` (default: its own) and ``device`` (default: that backend's default)."""
+    if type(t) is not Tensor:  # it carries tangents (forward mode): they move along
+        from ad_core.autograd.forward import transfer_dual
+
+        return transfer_dual(t, backend, device)  # type: ignore[arg-type]
     source = t._backend
     target = source if backend is None else load_backend(backend)
     if target is source and device is None:

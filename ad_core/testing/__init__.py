@@ -2,6 +2,8 @@
 pytest plugin (``-p ad_core.testing.pytest_plugin``) with the backend matrix as fixtures."""
 
 from ad_core.testing.gradcheck import GradcheckError, gradcheck, numerical_vjp
+from ad_core.testing.gradgradcheck import gradgradcheck
+from ad_core.testing.jvpcheck import jvpcheck
 from ad_core.testing.sampling import sample
 
-__all__ = ["GradcheckError", "gradcheck", "numerical_vjp", "sample"]
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "jvpcheck", "numerical_vjp", "sample"]

@@ -2,14 +2,16 @@
 
 Each op is a forward rule and, for the differentiable ones, one VJP rule per input. The engine
 sums each cotangent back to its input's shape (undoing broadcasting) and casts it to the input's
-dtype, so the rules below are the derivatives as written on paper.
+dtype, so the rules below are the derivatives as written on paper. Every one of these ops is
+elementwise, so its JVP (forward mode) is its VJP rules applied to the tangents
+(:func:`~ad_core.extend.elementwise_jvp`); ``astype`` maps tangents as it maps values.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ad_core.extend import hookimpl
+from ad_core.extend import elementwise_jvp, hookimpl, linear_jvp
 
 #  name         forward                              d/dx                                   d/dy
 BINARY = {
@@ -100,10 +102,11 @@ def _astype_signature(x: Any, dtype: Any, /, *, copy: bool = True) -> tuple[tupl
 @hookimpl
 def ad_core_register_ops(register: Any) -> None:
     for name, (forward, dx, dy) in BINARY.items():
-        register(name, forward, [dx, dy], elementwise=True, doc=DOCS[name])
+        register(name, forward, [dx, dy], jvp=elementwise_jvp(dx, dy), elementwise=True,
+                 doc=DOCS[name])
     for name, (forward, dx) in UNARY.items():
-        register(name, forward, dx, elementwise=True, doc=DOCS[name])
+        register(name, forward, dx, jvp=elementwise_jvp(dx), elementwise=True, doc=DOCS[name])
     for name, forward in {**NON_DIFFERENTIABLE, **NON_DIFFERENTIABLE_UNARY}.items():
         register(name, forward, elementwise=True, doc=DOCS[name])
     register("astype", _astype, lambda xp, g, ans, x, dtype, copy=True: g,
-             signature=_astype_signature)
+             jvp=linear_jvp(_astype), signature=_astype_signature)

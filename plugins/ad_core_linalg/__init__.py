@@ -4,7 +4,9 @@ Every op checks its operands' shapes in its ``signature``, so a mismatch raises
 :class:`ShapeError` naming the op and both shapes before the backend sees it. The VJPs are the
 familiar ones (``d(A @ B) = dA @ B + A @ dB``, so ``A`` gets ``g @ Bᵀ`` and ``B`` gets ``Aᵀ @ g``);
 where an operand's batch dimensions were broadcast, the VJP returns the broadcast cotangent and
-the engine sums it back to the operand's shape.
+the engine sums it back to the operand's shape. Each op is linear in each operand, so its JVP
+(forward mode) is the product rule over its own forward rule (``multilinear_jvp``):
+``d(A @ B) = dA @ B + A @ dB``.
 """
 
 from __future__ import annotations
@@ -12,7 +14,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ad_core.extend import DTypeError, ShapeError, broadcast_shapes, hookimpl
+from ad_core.extend import (
+    DTypeError,
+    ShapeError,
+    broadcast_shapes,
+    hookimpl,
+    linear_jvp,
+    multilinear_jvp,
+)
 
 Params = tuple[tuple[Any, ...], dict[str, Any]]
 _SCALARS = (bool, int, float, complex)
@@ -227,6 +236,7 @@ LINALG = {
 @hookimpl
 def ad_core_register_ops(register: Any) -> None:
     for name, (forward, dx1, dx2, signature) in LINALG.items():
-        register(name, forward, [dx1, dx2], signature=signature)
-    register("matrix_transpose", lambda xp, x: xp.matrix_transpose(x),
-             lambda xp, g, ans, x: xp.matrix_transpose(g), signature=_matrix_transpose_signature)
+        register(name, forward, [dx1, dx2], jvp=multilinear_jvp(forward), signature=signature)
+    transpose = lambda xp, x: xp.matrix_transpose(x)  # noqa: E731
+    register("matrix_transpose", transpose, lambda xp, g, ans, x: xp.matrix_transpose(g),
+             jvp=linear_jvp(transpose), signature=_matrix_transpose_signature)

@@ -7,7 +7,9 @@
   which the VJPs call so that derivatives of every order flow through indexing.
 
 All of these ops are linear in their array inputs, so every VJP rearranges the cotangent and
-never needs the forward values; each op's ``signature`` checks shapes and axes first and raises
+never needs the forward values, and every JVP (forward mode) rearranges the tangents exactly as
+the forward rule rearranges the values (``linear_jvp``; the indexing ops pass their indices
+along). Each op's ``signature`` checks shapes and axes first and raises
 :class:`~ad_core.extend.ShapeError` naming the op and the shapes.
 """
 
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ad_core.extend import hookimpl
+from ad_core.extend import hookimpl, linear_jvp
 
 from . import indexing, joining, shapes
 
@@ -23,9 +25,10 @@ from . import indexing, joining, shapes
 @hookimpl
 def ad_core_register_ops(register: Any) -> None:
     for name, (forward, vjp) in shapes.SHAPES.items():
-        register(name, forward, vjp, signature=shapes.SIGNATURES[name])
+        register(name, forward, vjp, jvp=linear_jvp(forward), signature=shapes.SIGNATURES[name])
     for name, (forward, vjp) in joining.JOINING.items():
-        register(name, forward, vjp, variadic=True, signature=joining.SIGNATURES[name])
+        register(name, forward, vjp, jvp=linear_jvp(forward), variadic=True,
+                 signature=joining.SIGNATURES[name])
     for name, (forward, vjps, signature) in indexing.INDEXING.items():
         domain = ("real", "index") if name in indexing.INDEXED else "real"
-        register(name, forward, vjps, signature=signature, domain=domain)
+        register(name, forward, vjps, jvp=indexing.JVPS[name], signature=signature, domain=domain)

@@ -318,3 +318,19 @@ INDEXING = {
 
 #: Ops with an index input, for samplers: ("real", "index").
 INDEXED = ("take", "index_add")
+
+#: Forward-mode rules: each op is linear in its values and moves tangents as it moves values; the
+#: scatter-adds go through ``xp`` so that the NumPy and torch kernels serve the fast path.
+#  name           jvp: tangents -> tangent of the result
+JVPS = {
+    "getitem":     lambda xp, tangents, ans, x, key, flip=None: getitem(xp, tangents[0], key, flip),
+    "scatter_add": lambda xp, tangents, ans, values, key, shape, flip=None:
+                       _flipped(xp, xp.scatter_add(tangents[0], key=key, shape=shape), flip),
+    "take":        lambda xp, tangents, ans, x, indices, axis: take(xp, tangents[0], indices, axis),
+    "index_add":   lambda xp, tangents, ans, values, indices, axis, size:
+                       xp.index_add(tangents[0], indices, axis=axis, size=size),
+}  # fmt: skip
+
+
+def _flipped(xp: Any, x: Any, flip: tuple[int, ...] | None) -> Any:
+    return xp.flip(x, axis=flip) if flip else x

@@ -8,6 +8,9 @@ before the rules see it, and refuses Python scalars, which have no axes to reduc
 - :mod:`.statistical`: the standard's statistical functions and their VJPs.
 - :mod:`.softmax`: logsumexp, softmax, log_softmax, stable at large logits.
 - :mod:`.searching`: argmax, argmin, count_nonzero, all, any (no derivative).
+
+Each module's ``JVPS`` table holds the forward-mode rules (``prod`` has none: forward mode derives
+its rule from the VJP).
 """
 
 from __future__ import annotations
@@ -16,15 +19,14 @@ from typing import Any
 
 from ad_core.extend import hookimpl
 
+from . import softmax, statistical
 from .searching import SEARCHING
-from .softmax import SOFTMAX
-from .statistical import STATISTICAL
 
 
 @hookimpl
 def ad_core_register_ops(register: Any) -> None:
-    for table in (STATISTICAL, SOFTMAX):
+    for table, jvps in ((statistical.STATISTICAL, statistical.JVPS), (softmax.SOFTMAX, softmax.JVPS)):
         for name, (forward, vjp, signature) in table.items():
-            register(name, forward, vjp, signature=signature)
+            register(name, forward, vjp, jvp=jvps.get(name), signature=signature)
     for name, (forward, signature, domain) in SEARCHING.items():
         register(name, forward, signature=signature, domain=domain)

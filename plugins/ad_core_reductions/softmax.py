@@ -87,3 +87,17 @@ SOFTMAX = {
                                       g - xp.exp(ans) * xp.sum(g, axis=axis, keepdims=True),
                     log_softmax_signature),
 }  # fmt: skip
+
+
+#: Forward-mode rules: softmax's Jacobian ``diag(s) - s sᵀ`` is symmetric, so its JVP is its VJP
+#: with the tangent for ``g``; log_softmax's is ``I - 1 sᵀ``, logsumexp's the row ``sᵀ``.
+#  name           jvp: tangents -> tangent of the result
+JVPS = {
+    "logsumexp":   lambda xp, tangents, ans, x, axis, keepdims:
+                       xp.sum(tangents[0] * xp.exp(x - restore_reduced(xp, ans, axis, keepdims)),
+                              axis=axis, keepdims=keepdims),
+    "softmax":     lambda xp, tangents, ans, x, axis:
+                       ans * (tangents[0] - xp.sum(tangents[0] * ans, axis=axis, keepdims=True)),
+    "log_softmax": lambda xp, tangents, ans, x, axis:
+                       tangents[0] - xp.sum(xp.exp(ans) * tangents[0], axis=axis, keepdims=True),
+}  # fmt: skip

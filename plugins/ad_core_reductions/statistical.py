@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ad_core.extend import ShapeError, restore_reduced
+from ad_core.extend import ShapeError, linear_jvp, restore_reduced
 
 from ._axes import Axis, Params, count, nonempty, one_axis, reduced_axes, shape_of
 
@@ -224,4 +224,44 @@ STATISTICAL = {
     "var":            (_var,            _var_vjp,             var_signature),
     "std":            (_std,            _std_vjp,             std_signature),
     "cumulative_sum": (_cumulative_sum, _cumulative_sum_vjp,  cumulative_sum_signature),
+}  # fmt: skip
+
+
+# -- JVPs (forward mode): the tangent of the result from the tangent ``t`` of x --------------------
+
+
+def _extremum_jvp(xp: Any, tangents: tuple[Any, ...], ans: Any, x: Any, axis: tuple[int, ...],
+                  keepdims: bool) -> Any:
+    """The tangents of the extreme elements, averaged over ties (the VJP's transpose)."""
+    hit = xp.astype(x == restore_reduced(xp, ans, axis, keepdims), x.dtype)
+    share = hit / xp.sum(hit, axis=axis, keepdims=True)
+    return xp.sum(tangents[0] * share, axis=axis, keepdims=keepdims)
+
+
+def _var_jvp(xp: Any, tangents: tuple[Any, ...], ans: Any, x: Any, axis: tuple[int, ...],
+             correction: float, keepdims: bool) -> Any:
+    """d var = 2 Σ (x - mean) t / (N - correction)."""
+    deviation = x - xp.mean(x, axis=axis, keepdims=True)
+    scale = _variance_scale(x, axis, correction)
+    return xp.sum(deviation * tangents[0], axis=axis, keepdims=keepdims) * scale
+
+
+def _std_jvp(xp: Any, tangents: tuple[Any, ...], ans: Any, x: Any, axis: tuple[int, ...],
+             correction: float, keepdims: bool) -> Any:
+    """d std = d var / (2 std), taken as 0 where std == 0 (as the VJP does)."""
+    d_var = _var_jvp(xp, tangents, ans, x, axis, correction, keepdims)
+    flat = ans == 0
+    return xp.where(flat, xp.zeros_like(ans), d_var / (2.0 * xp.where(flat, xp.ones_like(ans), ans)))
+
+
+#: Forward-mode rules; ``prod`` has none and uses the rule ad_core derives from its VJP.
+#  name              jvp
+JVPS = {
+    "sum":            linear_jvp(_sum),
+    "mean":           linear_jvp(_mean),
+    "cumulative_sum": linear_jvp(_cumulative_sum),
+    "max":            _extremum_jvp,
+    "min":            _extremum_jvp,
+    "var":            _var_jvp,
+    "std":            _std_jvp,
 }  # fmt: skip

@@ -1,0 +1,1 @@
+"""Forward mode, higher orders and the Jacobian transforms."""
