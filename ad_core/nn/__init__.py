@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from ad_core.nn.module import IncompatibleKeys, Module, Parameter, StateDictError
 from ad_core.nn.registry import LAYERS, LOSSES, UnknownNameError
 
-__all__: list[str] = []
+__all__: list[str] = ["IncompatibleKeys", "Module", "Parameter", "StateDictError"]
 
 
 def __getattr__(name: str) -> Any:
@@ -28,5 +29,6 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
+    layers = LAYERS.names()  # loads the plugins, losses included
     modules = [e.meta["module"] for e in LOSSES.entries.values() if e.meta.get("module")]
-    return sorted({*__all__, *LAYERS.names(), *modules})
+    return sorted({*__all__, *layers, *modules})

@@ -7,7 +7,9 @@ accumulate=True)`` and ``Tensor.index_add_``, which add once per occurrence of a
 on CPU and CUDA alike. These overrides use them for the ops ``scatter_add`` and ``index_add``
 and for the first-order VJPs of ``getitem`` and ``take``; the generic rules stay the reference
 they are tested against. ReLU's generic rules use ``where``; torch's ``relu`` and
-``threshold_backward`` kernels do the same work several times faster. torch is imported when a
+``threshold_backward`` kernels do the same work several times faster. Plugin ``nn``'s ``erf``
+(two Chebyshev series picked by ``where``) becomes ``torch.special.erf``, and its
+``linear`` becomes ``torch.nn.functional.linear`` (one fused addmm). torch is imported when a
 kernel first runs, so loading this plugin never imports it.
 """
 
@@ -82,6 +84,20 @@ def relu_vjp(xp: Any, g: Any, ans: Any, x: Any) -> Any:
     return torch.ops.aten.threshold_backward(g, x, 0)
 
 
+def erf(xp: Any, x: Any) -> Any:
+    """The error function, torch's kernel (plugin ``nn``'s generic rule is the reference)."""
+    import torch
+
+    return torch.special.erf(x)
+
+
+def linear(xp: Any, x: Any, weight: Any, bias: Any = None) -> Any:
+    """``x @ weight.T + bias`` as one fused kernel (addmm), torch's own ``linear``."""
+    import torch
+
+    return torch.nn.functional.linear(x, weight, bias)
+
+
 @hookimpl
 def ad_core_register_ops(override: Any) -> None:
     override("relu", "torch", forward=relu, vjp=relu_vjp)
@@ -89,3 +105,5 @@ def ad_core_register_ops(override: Any) -> None:
     override("index_add", "torch", forward=index_add)
     override("getitem", "torch", vjp=getitem_vjp)
     override("take", "torch", vjp=[take_vjp, None])
+    override("erf", "torch", forward=erf)
+    override("linear", "torch", forward=linear)
