@@ -1,11 +1,15 @@
 """Learning-rate schedules registered by plugins (``ad_core_register_schedulers``):
-``ad.optim.lr_scheduler.<Name>``."""
+``ad.optim.lr_scheduler.<Name>`` (StepLR, ExponentialLR, CosineAnnealingLR, LinearWarmup, or a
+third party's), all subclasses of :class:`LRScheduler`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from ad_core.nn.registry import SCHEDULERS
+from ad_core.optim.scheduler import LRScheduler
+
+__all__ = ["LRScheduler"]
 
 
 def __getattr__(name: str) -> Any:
@@ -15,4 +19,4 @@ def __getattr__(name: str) -> Any:
 
 
 def __dir__() -> list[str]:
-    return SCHEDULERS.names()
+    return sorted({*__all__, *SCHEDULERS.names()})
