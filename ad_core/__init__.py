@@ -54,7 +54,7 @@ from ad_core.hooks import (
     register_plugin,
     unregister_plugin,
 )
-from ad_core.ops.registry import on_change
+from ad_core.ops.registry import ModuleCache
 
 __version__ = "0.1.0"
 
@@ -104,7 +104,7 @@ __all__ = [
 ]
 
 
-_RESOLVED: set[str] = set()
+_resolved = ModuleCache(globals())
 
 
 def __getattr__(name: str) -> Any:
@@ -114,20 +114,7 @@ def __getattr__(name: str) -> Any:
     """
     if name.startswith("__"):
         raise AttributeError(name)
-    fn = getattr(array_api, name)
-    globals()[name] = fn
-    _RESOLVED.add(name)
-    return fn
-
-
-def _forget_resolved() -> None:
-    namespace = globals()
-    for name in _RESOLVED:
-        namespace.pop(name, None)
-    _RESOLVED.clear()
-
-
-on_change(_forget_resolved)
+    return _resolved.keep(name, getattr(array_api, name))
 
 
 def __dir__() -> list[str]:

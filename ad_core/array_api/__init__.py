@@ -58,7 +58,7 @@ from ad_core.dtypes import (
     uint32,
     uint64,
 )
-from ad_core.ops.registry import get_op, on_change
+from ad_core.ops.registry import ModuleCache, get_op
 
 __array_api_version__ = "2024.12"
 
@@ -79,7 +79,7 @@ __all__ = [
 ]  # fmt: skip
 
 
-_RESOLVED: set[str] = set()
+_resolved = ModuleCache(globals())
 
 
 def __getattr__(name: str) -> Any:
@@ -91,20 +91,7 @@ def __getattr__(name: str) -> Any:
     """
     if name.startswith("__"):
         raise AttributeError(name)
-    fn = function_for(get_op(name))
-    globals()[name] = fn
-    _RESOLVED.add(name)
-    return fn
-
-
-def _forget_resolved() -> None:
-    namespace = globals()
-    for name in _RESOLVED:
-        namespace.pop(name, None)
-    _RESOLVED.clear()
-
-
-on_change(_forget_resolved)
+    return _resolved.keep(name, function_for(get_op(name)))
 
 
 def __dir__() -> list[str]:

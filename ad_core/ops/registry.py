@@ -15,7 +15,7 @@ from ad_core.ops.op import DOMAINS, Op, Override
 
 __all__ = [
     "OPS", "add_op", "add_override", "get_op", "set_plugin_loader", "ops_by_plugin", "on_change",
-    "notify_changed",
+    "notify_changed", "ModuleCache",
 ]  # fmt: skip
 
 #: Every registered op by name. Read-only for everyone but this module.
@@ -35,6 +35,31 @@ def notify_changed() -> None:
     """Tell every listener that the set of ops or overrides changed."""
     for listener in _listeners:
         listener()
+
+
+class ModuleCache:
+    """Names a module resolved through the registry, kept as its attributes until ops change.
+
+    A module-level ``__getattr__`` runs only for names the module lacks; keeping what it resolved
+    in the module's globals makes every later lookup a plain attribute access.
+    """
+
+    def __init__(self, namespace: dict[str, Any]) -> None:
+        self.namespace = namespace
+        self.names: set[str] = set()
+        on_change(self.forget)
+
+    def keep(self, name: str, value: Any) -> Any:
+        """Store ``value`` as the module attribute ``name`` and return it."""
+        self.namespace[name] = value
+        self.names.add(name)
+        return value
+
+    def forget(self) -> None:
+        """Drop every kept name (plugins added or removed ops)."""
+        for name in self.names:
+            self.namespace.pop(name, None)
+        self.names.clear()
 
 
 def set_plugin_loader(loader: Callable[[], None]) -> None:
