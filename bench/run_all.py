@@ -13,6 +13,7 @@ import argparse
 import sys
 import time
 
+import higher_order
 import mlp_step
 import op_overhead
 from common import (
@@ -37,7 +38,8 @@ def main(argv: list[str] | None = None) -> int:
     results = {"environment": environment(threads), "quick": settings.quick,
                "device": settings.device}
     notes: list[str] = []
-    for name, module in (("op_overhead", op_overhead), ("mlp_step", mlp_step)):
+    for name, module in (("op_overhead", op_overhead), ("mlp_step", mlp_step),
+                         ("higher_order", higher_order)):
         rows, numbers = module.run(settings)
         print_table(module.title(), rows)
         sys.stdout.flush()
