@@ -20,7 +20,6 @@ it differentiates again (Hessian-vector products through the loss).
 
 from __future__ import annotations
 
-import functools
 import weakref
 from typing import Any
 
@@ -51,11 +50,21 @@ def _kept(xp: Any, t: Any, ignore_index: int, has_ignored: bool) -> tuple[Any, A
     return keep, xp.where(keep, t, xp.zeros_like(t))
 
 
-@functools.lru_cache(maxsize=64)
+_ARANGES: dict[tuple[Any, ...], Any] = {}
+
+
 def _arange(xp: Any, n: int, step: int, dtype: Any, device: Any) -> Any:
     """``[0, step, 2·step, ...]`` (n values), made once per shape, dtype and device: the row
-    offsets of a flat (N, C) array and the class numbers, needed by every call."""
-    return xp.arange(0, n * step, step, dtype=dtype, device=device)
+    offsets of a flat (N, C) array and the class numbers, needed by every call. Keyed by the
+    device's library and name rather than the device itself, since some libraries' device
+    objects are not hashable (CuPy's)."""
+    key = (id(xp), n, step, str(dtype), type(device).__module__, str(device))
+    out = _ARANGES.get(key)
+    if out is None:
+        if len(_ARANGES) >= 64:
+            _ARANGES.clear()
+        out = _ARANGES[key] = xp.arange(0, n * step, step, dtype=dtype, device=device)
+    return out
 
 
 def _column(xp: Any, scale: Any) -> Any:
