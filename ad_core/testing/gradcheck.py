@@ -37,6 +37,28 @@ def _as64(x: Any) -> Any:
     return x
 
 
+def differentiable_inputs(
+    f: Callable[..., Any], inputs: Any, check: str
+) -> tuple[list[Any], list[int], Callable[..., Any]]:
+    """The inputs as float64 where floating, the positions of those, and ``f`` of those alone.
+
+    Shared by every checker: floating tensors are promoted to float64 on their own backend and
+    device; other inputs (integer indices, masks) are passed through unchanged.
+    """
+    args = [_as64(x) for x in _inputs(inputs)]
+    wrt = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.dtype.is_floating]
+    if not wrt:
+        raise GradcheckError(f"{check}: no floating-point tensor among the inputs")
+
+    def restricted(*xs: Any) -> Any:
+        call = list(args)
+        for i, x in zip(wrt, xs, strict=True):
+            call[i] = x
+        return f(*call)
+
+    return args, wrt, restricted
+
+
 def _output(f: Callable[..., Any], args: Sequence[Any]) -> np.ndarray:
     out = f(*args)
     if not isinstance(out, Tensor):
@@ -86,17 +108,7 @@ def gradcheck(
     >>> gradcheck(lambda x: ad.tanh(x) * x, [ad.tensor([0.5, -1.0, 2.0])])
     True
     """
-    args = [_as64(x) for x in _inputs(inputs)]
-    wrt = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.dtype.is_floating]
-    if not wrt:
-        raise GradcheckError("gradcheck: no floating-point tensor among the inputs")
-
-    def restricted(*xs: Any) -> Any:
-        call = list(args)
-        for i, x in zip(wrt, xs, strict=True):
-            call[i] = x
-        return f(*call)
-
+    args, wrt, restricted = differentiable_inputs(f, inputs, "gradcheck")
     out, back = vjp(restricted, *[args[i] for i in wrt])
     rng = np.random.default_rng(seed)
     u = rng.standard_normal(out.shape)

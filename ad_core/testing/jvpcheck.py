@@ -26,7 +26,7 @@ from ad_core.autograd.grad_mode import no_grad
 from ad_core.autograd.pytree import flatten
 from ad_core.autograd.tensor import Tensor
 from ad_core.dtypes import float64
-from ad_core.testing.gradcheck import GradcheckError, _as64, _inputs
+from ad_core.testing.gradcheck import GradcheckError, differentiable_inputs
 
 __all__ = ["jvpcheck"]
 
@@ -65,17 +65,7 @@ def jvpcheck(
     >>> jvpcheck(lambda x, y: ad.tanh(x) * y, [ad.tensor([0.5, -1.0]), ad.tensor([2.0, 3.0])])
     True
     """
-    args = [_as64(x) for x in _inputs(inputs)]
-    wrt = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.dtype.is_floating]
-    if not wrt:
-        raise GradcheckError("jvpcheck: no floating-point tensor among the inputs")
-
-    def restricted(*xs: Any) -> Any:
-        call = list(args)
-        for i, x in zip(wrt, xs, strict=True):
-            call[i] = x
-        return f(*call)
-
+    args, wrt, restricted = differentiable_inputs(f, inputs, "jvpcheck")
     rng = np.random.default_rng(seed)
     v = [rng.standard_normal(args[i].shape) for i in wrt]
     primals = tuple(args[i] for i in wrt)
