@@ -10,14 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from ad_core.extend import where_zero
+from ad_core.extend import DTypeError, where_zero
 
 _SCALARS = (bool, int, float, complex)
 
 
 def where(xp: Any, condition: Any, x1: Any, x2: Any) -> Any:
     """``x1`` where ``condition`` holds, else ``x2``; two Python scalars become an array first,
-    since the standard wants one of ``x1``, ``x2`` to be an array."""
+    since the standard wants one of ``x1``, ``x2`` to be an array. A condition that is not
+    boolean is refused (NumPy would read it as truth values; the standard and torch do not)."""
+    if not xp.isdtype(condition.dtype, "bool"):
+        raise DTypeError(f"where: the condition must be a boolean tensor, got dtype "
+                         f"{condition.dtype}; compare first (x > 0) or use astype")
     if isinstance(x1, _SCALARS) and isinstance(x2, _SCALARS):
         x1 = xp.asarray(x1, device=condition.device)
     return xp.where(condition, x1, x2)

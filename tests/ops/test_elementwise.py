@@ -345,3 +345,10 @@ def test_relu_override_agrees_with_the_generic_rule(backend):
         slow_g = generic_vjp(xp, g.array, slow, x.array)
         assert backend.backend.dtype_of(fast_g) == dtype
         np.testing.assert_array_equal(ad.to_numpy(fast_g), ad.to_numpy(slow_g))
+
+
+def test_where_refuses_a_condition_that_is_not_boolean(backend):
+    from ad_core.errors import DTypeError
+
+    with pytest.raises(DTypeError, match="where: the condition must be a boolean"):
+        ad.where(ad.tensor([1.0, 0.0]), ad.tensor([1.0, 2.0]), 0.0)
