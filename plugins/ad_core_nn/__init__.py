@@ -6,6 +6,8 @@ home and state dicts move between the two libraries. By module:
 - :mod:`.linear` — Linear, Embedding, Flatten;
 - :mod:`.activations` — ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softplus, Softmax, LogSoftmax;
 - :mod:`.normalization` — LayerNorm, BatchNorm1d, Dropout;
+- :mod:`.conv` — Conv1d, Conv2d, MaxPool2d, AvgPool2d (composed from Array API operations);
+- :mod:`.recurrent` — RNN (tanh or relu) and LSTM;
 - :mod:`.containers` — Sequential, ModuleList, Residual (``x + block(x)``), Identity;
 - :mod:`.functional` — the ops ``erf`` (for the exact GELU) and ``linear`` (Linear's affine map
   as one op), registered through ``ad_core_register_ops``.
@@ -27,14 +29,18 @@ from ad_core_nn.activations import (
     Tanh,
 )
 from ad_core_nn.containers import Identity, ModuleList, Residual, Sequential
+from ad_core_nn.conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d
 from ad_core_nn.functional import LINEAR_VJP, erf, erf_vjp, linear_forward, linear_signature
 from ad_core_nn.linear import Embedding, Flatten, Linear
 from ad_core_nn.normalization import BatchNorm1d, Dropout, LayerNorm
+from ad_core_nn.recurrent import LSTM, RNN
 
 LAYERS = (
     Linear, Embedding, Flatten,
     ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softplus, Softmax, LogSoftmax,
     LayerNorm, BatchNorm1d, Dropout,
+    RNN, LSTM,
+    Conv1d, Conv2d, MaxPool2d, AvgPool2d,
     Sequential, ModuleList, Residual, Identity,
 )  # fmt: skip
 
