@@ -47,6 +47,7 @@ from ad_core.autograd import (
     vjp,
 )
 from ad_core.backends import available_backends, backend, get_backend, get_device, set_backend
+from ad_core.checkpoint import load, save
 from ad_core.dtypes import DType, bfloat16, float16, float32, float64, int32, int64
 from ad_core.hooks import (
     plugin_errors,
@@ -90,10 +91,12 @@ __all__ = [
     "is_grad_enabled",
     "jacobian",
     "jvp",
+    "load",
     "no_grad",
     "plugin_errors",
     "plugin_reports",
     "register_plugin",
+    "save",
     "set_backend",
     "set_grad_enabled",
     "tensor",

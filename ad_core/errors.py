@@ -24,6 +24,7 @@ __all__ = [
     "GraphFreedError",
     "GradientError",
     "PluginError",
+    "CheckpointError",
 ]
 
 
@@ -85,3 +86,8 @@ class GradientError(ADCoreError, RuntimeError):
 
 class PluginError(ADCoreError, RuntimeError):
     """A plugin is malformed or conflicts with another; the message names the plugin(s)."""
+
+
+class CheckpointError(ADCoreError, ValueError):
+    """A file that ``ad.load`` refuses: not a checkpoint, truncated, corrupted or altered; or a
+    value that ``ad.save`` cannot store. The message names the file and what is wrong."""

@@ -45,3 +45,39 @@ def test_finite_differences_cost_grows_with_d_while_backprop_stays_flat(tmp_path
 def test_array_api_generic_code_is_differentiated_on_every_backend():
     out = run_example("array_api_generic.py")
     assert "closed form agrees: True" in out and "False" not in out
+
+
+def printed_accuracy(out: str) -> float:
+    lines = [line for line in out.splitlines() if line.startswith("test accuracy: ")]
+    assert len(lines) == 1, out
+    return float(lines[0].split()[2])
+
+
+def test_train_digits_runs_on_every_backend_and_prints_the_test_accuracy(backend):
+    pytest.importorskip("sklearn")
+    out = run_example("train_digits.py", "--epochs", "2", "--quiet", backend=backend)
+    assert f"trained 2 epoch(s) on {backend.name}" in out
+    assert 0.5 < printed_accuracy(out) <= 1.0
+
+
+def test_train_digits_reaches_95_percent_on_the_held_out_split(tmp_path):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "digits.png"
+    out = run_example("train_digits.py", "--backend", "numpy", "--plot", str(plot))
+    assert out.count("test accuracy ") == 20  # one line per epoch
+    assert printed_accuracy(out) >= 0.95
+    assert plot.stat().st_size > 1000
+
+
+def test_train_digits_resumed_from_its_checkpoint_ends_where_an_uninterrupted_run_does(tmp_path):
+    pytest.importorskip("sklearn")
+    checkpoint = tmp_path / "digits.adckpt"
+    common = ("--backend", "numpy", "--quiet", "--checkpoint", str(checkpoint))
+    first = run_example("train_digits.py", "--epochs", "2", *common)
+    assert "trained 2 epoch(s)" in first and checkpoint.exists()
+    resumed = run_example("train_digits.py", "--epochs", "4", "--resume", *common)
+    assert "resumed from" in resumed and "after epoch 2" in resumed
+    assert "trained 2 epoch(s)" in resumed
+    straight = run_example("train_digits.py", "--epochs", "4", "--backend", "numpy", "--quiet")
+    assert printed_accuracy(resumed) == printed_accuracy(straight)
