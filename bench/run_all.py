@@ -13,6 +13,7 @@ import argparse
 import sys
 import time
 
+import conv_step
 import higher_order
 import mlp_step
 import op_overhead
@@ -39,7 +40,8 @@ def main(argv: list[str] | None = None) -> int:
                "device": settings.device}
     notes: list[str] = []
     for name, module in (("op_overhead", op_overhead), ("mlp_step", mlp_step),
-                         ("higher_order", higher_order)):
+                         ("higher_order", higher_order),
+                         ("conv_step", conv_step)):
         rows, numbers = module.run(settings)
         print_table(module.title(), rows)
         sys.stdout.flush()

@@ -81,3 +81,31 @@ def test_train_digits_resumed_from_its_checkpoint_ends_where_an_uninterrupted_ru
     assert "trained 2 epoch(s)" in resumed
     straight = run_example("train_digits.py", "--epochs", "4", "--backend", "numpy", "--quiet")
     assert printed_accuracy(resumed) == printed_accuracy(straight)
+
+
+def test_train_digits_cnn_runs_on_every_backend_and_prints_the_test_accuracy(backend):
+    pytest.importorskip("sklearn")
+    out = run_example("train_digits_cnn.py", "--epochs", "1", "--quiet", backend=backend)
+    assert f"trained 1 epoch(s) on {backend.name}" in out
+    assert 0.5 < printed_accuracy(out) <= 1.0
+
+
+def test_train_digits_cnn_reaches_95_percent_on_the_held_out_split(tmp_path):
+    pytest.importorskip("sklearn")
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "cnn.png"
+    out = run_example("train_digits_cnn.py", "--backend", "numpy", "--plot", str(plot))
+    assert out.count("test accuracy ") == 10  # one line per epoch
+    assert printed_accuracy(out) >= 0.95
+    assert plot.stat().st_size > 1000
+
+
+def test_train_digits_cnn_resumed_with_its_batch_norm_statistics_matches_a_straight_run(tmp_path):
+    pytest.importorskip("sklearn")
+    checkpoint = tmp_path / "cnn.adckpt"
+    common = ("--backend", "numpy", "--quiet", "--checkpoint", str(checkpoint))
+    run_example("train_digits_cnn.py", "--epochs", "2", *common)
+    resumed = run_example("train_digits_cnn.py", "--epochs", "3", "--resume", *common)
+    assert "after epoch 2" in resumed and "trained 1 epoch(s)" in resumed
+    straight = run_example("train_digits_cnn.py", "--epochs", "3", "--backend", "numpy", "--quiet")
+    assert printed_accuracy(resumed) == printed_accuracy(straight)

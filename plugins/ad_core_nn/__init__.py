@@ -5,7 +5,7 @@ home and state dicts move between the two libraries. By module:
 
 - :mod:`.linear` — Linear, Embedding, Flatten;
 - :mod:`.activations` — ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softplus, Softmax, LogSoftmax;
-- :mod:`.normalization` — LayerNorm, BatchNorm1d, Dropout;
+- :mod:`.normalization` — LayerNorm, BatchNorm1d, BatchNorm2d, Dropout;
 - :mod:`.conv` — Conv1d, Conv2d, MaxPool2d, AvgPool2d (composed from Array API operations);
 - :mod:`.recurrent` — RNN (tanh or relu) and LSTM;
 - :mod:`.containers` — Sequential, ModuleList, Residual (``x + block(x)``), Identity;
@@ -32,13 +32,13 @@ from ad_core_nn.containers import Identity, ModuleList, Residual, Sequential
 from ad_core_nn.conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d
 from ad_core_nn.functional import LINEAR_VJP, erf, erf_vjp, linear_forward, linear_signature
 from ad_core_nn.linear import Embedding, Flatten, Linear
-from ad_core_nn.normalization import BatchNorm1d, Dropout, LayerNorm
+from ad_core_nn.normalization import BatchNorm1d, BatchNorm2d, Dropout, LayerNorm
 from ad_core_nn.recurrent import LSTM, RNN
 
 LAYERS = (
     Linear, Embedding, Flatten,
     ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softplus, Softmax, LogSoftmax,
-    LayerNorm, BatchNorm1d, Dropout,
+    LayerNorm, BatchNorm1d, BatchNorm2d, Dropout,
     RNN, LSTM,
     Conv1d, Conv2d, MaxPool2d, AvgPool2d,
     Sequential, ModuleList, Residual, Identity,

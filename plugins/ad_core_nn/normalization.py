@@ -1,4 +1,4 @@
-"""Normalization layers (LayerNorm, BatchNorm1d) and Dropout.
+"""Normalization layers (LayerNorm, BatchNorm1d, BatchNorm2d) and Dropout.
 
 Normalization is one of the lecture's remedies for vanishing gradients: it keeps every layer's
 input at zero mean and unit variance, where activations have slope. Dropout is the standard
@@ -112,7 +112,7 @@ class BatchNorm1d(Module):
         check_features(name, x, self.num_features, 1)
         reference = self.weight if self.weight is not None else self.running_mean
         if reference is not None:
-            check_dtype("BatchNorm1d", x, reference)
+            check_dtype(type(self).__name__, x, reference)
         axes = (0,) if len(x.shape) == 2 else (0, 2)
         shape = (-1,) if len(x.shape) == 2 else (-1, 1)  # per-feature values, broadcastable
         use_batch = self.training or self.running_mean is None
@@ -152,6 +152,30 @@ class BatchNorm1d(Module):
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
                 f"affine={self.affine}, bias={self.bias is not None}, "
                 f"track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm2d(BatchNorm1d):
+    """Normalises each channel of (N, C, H, W) feature maps over the batch and both spatial
+    axes, C = ``num_features``: the arguments, parameters, buffers and modes of BatchNorm1d,
+    as torch.nn.BatchNorm2d.
+
+    The maps are viewed as (N, C, H·W), which BatchNorm1d normalises over N and H·W per
+    channel: the same statistics, so no second implementation to keep in step.
+
+    >>> import ad_core as ad
+    >>> bn = ad.nn.BatchNorm2d(4)
+    >>> bn.running_mean.shape, bn(ad.array_api.ones((2, 4, 3, 3), dtype=ad.float32)).shape
+    ((4,), (2, 4, 3, 3))
+    """
+
+    def forward(self, x: Any) -> Any:
+        name = f"BatchNorm2d(num_features={self.num_features})"
+        if len(x.shape) != 4:
+            raise ShapeError(f"{name}: expects input of shape (N, C, H, W), got {tuple(x.shape)}")
+        check_features(name, x, self.num_features, 1)
+        n, c, h, w = x.shape
+        y = super().forward(array_api.reshape(x, (n, c, h * w)))
+        return array_api.reshape(y, (n, c, h, w))
 
 
 class Dropout(Module):

@@ -453,7 +453,8 @@ def test_module_list_tracks_its_layers(backend):
 
 REGISTERED = ["Linear", "Embedding", "Flatten", "ReLU", "LeakyReLU", "Tanh", "Sigmoid", "GELU",
               "Softplus", "Softmax", "LogSoftmax", "LayerNorm", "BatchNorm1d", "Dropout",
-              "Sequential", "ModuleList", "Residual", "Identity"]
+              "Sequential", "ModuleList", "Residual", "Identity", "BatchNorm2d", "Conv1d",
+              "Conv2d", "MaxPool2d", "AvgPool2d", "RNN", "LSTM"]
 
 
 def test_the_nn_plugin_registers_every_layer():
@@ -467,7 +468,9 @@ def test_every_layer_has_a_docstring_and_a_repr_naming_it(name):
     cls = getattr(ad.nn, name)
     assert issubclass(cls, ad.nn.Module) and (cls.__doc__ or "").strip()
     args = {"Linear": (2, 3), "Embedding": (4, 2), "LayerNorm": (3,), "BatchNorm1d": (3,),
-            "Residual": (ad.nn.Identity(),)}.get(name, ())
+            "Residual": (ad.nn.Identity(),), "BatchNorm2d": (3,), "Conv1d": (1, 2, 3),
+            "Conv2d": (1, 2, 3), "MaxPool2d": (2,), "AvgPool2d": (2,), "RNN": (3, 4),
+            "LSTM": (3, 4)}.get(name, ())
     assert repr(cls(*args)).startswith(f"{name}(")
 
 
