@@ -109,3 +109,16 @@ def test_train_digits_cnn_resumed_with_its_batch_norm_statistics_matches_a_strai
     assert "after epoch 2" in resumed and "trained 1 epoch(s)" in resumed
     straight = run_example("train_digits_cnn.py", "--epochs", "3", "--backend", "numpy", "--quiet")
     assert printed_accuracy(resumed) == printed_accuracy(straight)
+
+
+def test_gradient_descent_2d_reports_each_method_and_draws_the_trajectories(tmp_path):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "gd.png"
+    out = run_example("gradient_descent_2d.py", "--steps", "400", "--plot", str(plot))
+    rows = {line[:15].strip(): line.split() for line in out.splitlines()
+            if line[:15].strip() in {"GD", "SGD", "mini-batch SGD", "momentum", "Adam"}}
+    assert set(rows) == {"GD", "SGD", "mini-batch SGD", "momentum", "Adam"}
+    assert rows["momentum"][-1] == "tolerance" and rows["Adam"][-1] == "tolerance"
+    assert rows["SGD"][-1] == "max_steps"  # one sample's gradient never lets the loss settle
+    assert float(rows["momentum"][-2]) < 1e-3  # |w - w*|
+    assert plot.stat().st_size > 1000
