@@ -122,3 +122,19 @@ def test_gradient_descent_2d_reports_each_method_and_draws_the_trajectories(tmp_
     assert rows["SGD"][-1] == "max_steps"  # one sample's gradient never lets the loss settle
     assert float(rows["momentum"][-2]) < 1e-3  # |w - w*|
     assert plot.stat().st_size > 1000
+
+
+def test_vanishing_gradients_shows_sigmoid_vanishing_and_the_remedies_working(tmp_path):
+    pytest.importorskip("matplotlib")
+    plot = tmp_path / "vanish.png"
+    out = run_example("vanishing_gradients.py", "--depth", "16", "--plot", str(plot))
+    ratio = {}  # the table's fixed-width columns: activation, initialisation, remedy, ..., ratio
+    for line in out.splitlines():
+        if line[:10].strip() in {"sigmoid", "tanh", "relu"}:
+            key = (line[:10].strip(), line[11:27].strip(), line[28:42].strip())
+            ratio[key] = float(line.split()[-1])
+    assert ratio[("sigmoid", "xavier", "-")] < 1e-6                  # vanishing
+    assert 0.1 < ratio[("tanh", "xavier", "-")] < 10                # a good initialisation
+    assert 0.1 < ratio[("sigmoid", "xavier", "layer norm")] < 10    # normalisation mends it
+    assert ratio[("sigmoid", "xavier", "shortcuts")] > 1e-3         # shortcuts carry it back
+    assert plot.stat().st_size > 1000
