@@ -319,3 +319,21 @@ def write_json(results: dict[str, Any], path: str | None) -> None:
             json.dump(results, f, indent=2, sort_keys=True, default=float)
             f.write("\n")
         print(f"results written to {path}")
+
+
+def run_benchmark(name: str, doc: str, run: Callable[[Settings], tuple[list[Row], dict[str, Any]]],
+                  title: Callable[[], str], argv: list[str] | None = None) -> int:
+    """The command line every benchmark script shares: parse, set threads, run, print, save."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    add_arguments(parser)
+    args = parser.parse_args(argv)
+    settings = settings_from(args)
+    threads = setup_threads(args.threads)
+    warn_if_busy()
+    rows, results = run(settings)
+    print_table(title(), rows)
+    for note in results["notes"]:
+        print(f"note: {note}")
+    write_json({"environment": environment(threads), "quick": settings.quick, name: results},
+               args.json)
+    return 0

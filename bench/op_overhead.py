@@ -21,7 +21,6 @@ Run: ``python bench/op_overhead.py [--quick] [--device cuda] [--json PATH]``.
 
 from __future__ import annotations
 
-import argparse
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -31,15 +30,9 @@ from common import (
     Case,
     Row,
     Settings,
-    add_arguments,
     cuda_available,
-    environment,
-    print_table,
-    settings_from,
-    setup_threads,
+    run_benchmark,
     time_cases,
-    warn_if_busy,
-    write_json,
 )
 
 N_OPS = 200
@@ -265,19 +258,7 @@ def title() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_arguments(parser)
-    args = parser.parse_args(argv)
-    settings = settings_from(args)
-    threads = setup_threads(args.threads)
-    warn_if_busy()
-    rows, results = run(settings)
-    print_table(title(), rows)
-    for note in results["notes"]:
-        print(f"note: {note}")
-    write_json({"environment": environment(threads), "quick": settings.quick,
-                "op_overhead": results}, args.json)
-    return 0
+    return run_benchmark("op_overhead", __doc__, run, title, argv)
 
 
 if __name__ == "__main__":
