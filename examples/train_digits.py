@@ -68,7 +68,7 @@ def progress(total: int, epoch: int, quiet: bool) -> Any:
     return tqdm(total=total, desc=f"epoch {epoch}", leave=False, unit="batch")
 
 
-def plot(history: dict[str, list[float]], path: str, backend: str) -> None:
+def plot(history: dict[str, list[float]], path: str, backend: str, name: str = "MLP") -> None:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -82,23 +82,25 @@ def plot(history: dict[str, list[float]], path: str, backend: str) -> None:
     right.plot(epochs, history["test_accuracy"], marker="o", label="test")
     right.set(xlabel="epoch", ylabel="accuracy")
     right.legend()
-    fig.suptitle(f"Digits MLP on {backend}")
+    fig.suptitle(f"Digits {name} on {backend}")
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
 
 
-def main(argv: list[str] | None = None) -> float:
-    parser = argparse.ArgumentParser(description=__doc__,
+def parse_options(doc: str, argv: list[str] | None, *, epochs: int, lr: float,
+                  width: tuple[str, int, str]) -> argparse.Namespace:
+    """The command line both digits examples share; ``width`` is the model's size option."""
+    parser = argparse.ArgumentParser(description=doc,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--backend", default="numpy",
                         help="numpy, torch, array_api_strict or cupy (default numpy)")
     parser.add_argument("--device", default=None, help="the backend's device, e.g. cuda")
-    parser.add_argument("--epochs", type=int, default=20, help="epochs to train in all")
+    parser.add_argument("--epochs", type=int, default=epochs, help="epochs to train in all")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=2e-3)
-    parser.add_argument("--hidden", type=int, default=128)
+    parser.add_argument("--lr", type=float, default=lr)
+    parser.add_argument(width[0], type=int, default=width[1], help=width[2])
     parser.add_argument("--plot", default=None, help="write loss and accuracy curves (PNG) here")
     parser.add_argument("--checkpoint", default=None,
                         help="save model, optimizer and history here after every epoch")
@@ -108,11 +110,22 @@ def main(argv: list[str] | None = None) -> float:
     args = parser.parse_args(argv)
     if args.resume and not args.checkpoint:
         parser.error("--resume needs --checkpoint PATH")
+    return args
 
+
+def main(argv: list[str] | None = None) -> float:
+    args = parse_options(__doc__, argv, epochs=20, lr=2e-3,
+                         width=("--hidden", 128, "units of the hidden layer"))
     ad.set_backend(args.backend, args.device)
     ad.random.seed(args.seed)
-    X_train, y_train, X_test, y_test = digits(args.seed)
-    model = make_model(args.hidden)
+    return fit(make_model(args.hidden), digits(args.seed), args, name="MLP")
+
+
+def fit(model: ad.nn.Module, data: tuple[np.ndarray, ...], args: argparse.Namespace, *,
+        name: str, drop_last: bool = False) -> float:
+    """Train ``model`` with Adam and cross-entropy as the options in ``args`` say (epochs,
+    batch size, checkpoint and resume, plot, quiet); return the held-out accuracy."""
+    X_train, y_train, X_test, y_test = data
     optimizer = ad.optim.Adam(model.parameters(), lr=args.lr)
     history: dict[str, list[float]] = {"loss": [], "train_accuracy": [], "test_accuracy": []}
     start = 0
@@ -129,7 +142,7 @@ def main(argv: list[str] | None = None) -> float:
         # A loader per epoch, seeded by (seed, epoch): a resumed run sees the batches an
         # uninterrupted one would have.
         loader = ad.data.DataLoader(X_train, y_train, batch_size=args.batch_size, shuffle=True,
-                                    seed=args.seed * 100_003 + epoch)
+                                    drop_last=drop_last, seed=args.seed * 100_003 + epoch)
         bar = progress(len(loader), epoch, args.quiet)
         total, seen, correct = 0.0, 0, 0
         for xb, yb in loader:
@@ -164,7 +177,7 @@ def main(argv: list[str] | None = None) -> float:
           f"{time.perf_counter() - began:.1f} s")
     print(f"test accuracy: {test_accuracy:.4f} ({len(y_test)} held-out digits)")
     if args.plot and history["loss"]:
-        plot(history, args.plot, backend)
+        plot(history, args.plot, backend, name)
         print(f"wrote {args.plot}")
     return test_accuracy
 
