@@ -21,7 +21,7 @@ from ad_core.autograd.grad_mode import no_grad
 from ad_core.autograd.recording import function_for
 from ad_core.autograd.tensor import Tensor
 from ad_core.ops.registry import get_op
-from ad_core.testing.gradcheck import GradcheckError, _as64, _inputs, gradcheck
+from ad_core.testing.gradcheck import GradcheckError, differentiable_inputs, gradcheck
 
 __all__ = ["gradgradcheck"]
 
@@ -48,10 +48,7 @@ def gradgradcheck(
     >>> gradgradcheck(lambda x: ad.sin(x) * x, [ad.tensor([0.5, -1.0, 2.0])])
     True
     """
-    args = [_as64(x) for x in _inputs(inputs)]
-    wrt = [i for i, a in enumerate(args) if isinstance(a, Tensor) and a.dtype.is_floating]
-    if not wrt:
-        raise GradcheckError("gradgradcheck: no floating-point tensor among the inputs")
+    args, wrt, _ = differentiable_inputs(f, inputs, "gradgradcheck")
     with no_grad():
         out = f(*args)
     if not isinstance(out, Tensor):
