@@ -44,7 +44,8 @@ def _load() -> Backend:
         parse_device=parse_device,
         device_of=lambda a: a.device,
         to_numpy=to_numpy,
-        multi_device=True,
+        # with only the CPU there is nothing to mismatch: ops skip the per-call device check
+        multi_device=len(devices()) > 1,
         native_dtypes={"bfloat16": torch.bfloat16, "float16": torch.float16},
     )
 
