@@ -6,8 +6,11 @@ Two workloads, both float32, each timed for ad_core on NumPy, torch's own ``torc
 - ``conv2d fwd+bwd``: ``ad.nn.Conv2d(1, 16, 3, padding=1)`` on a batch of 64 8×8 images; the
   loss is ``sum(conv(x) * r)`` for a fixed random ``r``, and one step is the forward, the
   backward (gradients of the weight, the bias and the input) and clearing the gradients.
-  torch's case is ``torch.nn.Conv2d`` with the same weights (its native convolution kernel);
-  ad_core builds the convolution from Array API operations (windows stacked, one GEMM).
+  torch's case is ``torch.nn.Conv2d`` with the same weights (its native convolution kernel).
+  ad_core's layer is one ``conv2d`` op on the tape: on torch its kernels are torch's own
+  (``conv2d`` forward, ``convolution_backward`` for the input and weight gradients), on NumPy
+  the generic rule (windows stacked, one batched matmul) forward and NumPy's col2im kernel
+  for the input gradient.
 - ``digits MLP epoch``: one epoch over the 1347 training images of scikit-learn's digits (random
   data of the same shape when scikit-learn is absent) in fixed batches of 64, through
   Linear(64, 128) → ReLU → Linear(128, 10), cross-entropy and Adam (lr 2e-3): what

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from ad_core.nn.functional_call import functional_call
 from ad_core.nn.module import IncompatibleKeys, Module, Parameter, StateDictError
 from ad_core.nn.registry import LAYERS, LOSSES, UnknownNameError
 
-__all__: list[str] = ["IncompatibleKeys", "Module", "Parameter", "StateDictError"]
+__all__: list[str] = ["IncompatibleKeys", "Module", "Parameter", "StateDictError",
+                      "functional_call"]
 
 
 def __getattr__(name: str) -> Any:

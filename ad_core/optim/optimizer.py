@@ -5,7 +5,8 @@ hyperparameters for them, defaults filled in) and a **state** per parameter (mom
 step counts). ``step()`` runs once per parameter that has a gradient, under ``no_grad``, and calls
 the subclass's :meth:`Optimizer.update`, which replaces the parameter's values with
 ``p.data = ...``. A plugin writes ``update`` (and ``check_group`` for its hyperparameters); the
-rest — groups, validation, ``zero_grad``, ``state_dict`` — is here, once.
+rest — groups, validation, ``zero_grad``, ``state_dict``, and the state following a model that
+moves to another backend or device — is here, once.
 
 >>> import ad_core as ad
 >>> class PlainGD(ad.optim.Optimizer):
@@ -48,7 +49,18 @@ class Optimizer:
     with a ``"params"`` entry and any hyperparameters that differ from ``defaults`` for that
     group. Subclasses implement :meth:`update` (one parameter's step) and may extend
     :meth:`check_group` (hyperparameter validation); an optimizer that needs the whole group at
-    once (line search, L-BFGS) overrides :meth:`step` instead.
+    once (line search, L-BFGS) overrides :meth:`step` instead, and reads each parameter's state
+    through :meth:`state_of`.
+
+    **The state follows its parameter.** ``model.to(backend, device, dtype)`` moves the
+    parameters in place, and an optimizer built before keeps working: at the next ``step()``,
+    each parameter's state tensors (momentum buffers, moment estimates) that are on another
+    backend or device than the parameter, or of another floating dtype, are moved there (and
+    cast) before :meth:`update` sees them. The move is lazy: once per parameter after it moved,
+    and on an unmoved model a step only compares each state tensor's backend, device and dtype
+    with its parameter's. ``load_state_dict`` likewise places a state saved on any backend on
+    each parameter's backend and device. State kept as tensors (made with :meth:`wrap`) follows;
+    raw arrays and other objects in the state are left as they are.
     """
 
     #: Whether every array in a parameter's state has the parameter's shape (momentum buffers,
@@ -68,7 +80,12 @@ class Optimizer:
         if isinstance(params, set | frozenset):
             raise TypeError(f"{self._name}: params must be an ordered collection (a list), not a "
                             f"set, so that state_dict() numbers the parameters the same every run")
-        groups = list(params)
+        try:
+            iterator = iter(params)
+        except TypeError:
+            raise TypeError(f"{self._name}: params should be an iterable of tensors or of dicts "
+                            f"(parameter groups), got {_describe(params)}") from None
+        groups = list(iterator)
         if not groups:
             raise ValueError(f"{self._name}: got an empty parameter list; pass the tensors to "
                              f"optimize (model.parameters())")
@@ -178,11 +195,27 @@ class Optimizer:
                     grad = p.grad
                     if grad is None:
                         continue
-                    state = self.state.get(p)
-                    if state is None:
-                        state = self.state[p] = {}
-                    self.update(p, grad, state, group)
+                    self.update(p, grad, self.state_of(p), group)
         return loss
+
+    def state_of(self, param: Tensor) -> dict[str, Any]:
+        """``param``'s state dict, created empty on first use, with its tensors on ``param``'s
+        backend and device and, floating ones, in its dtype: those left elsewhere by a move of
+        the model (``model.to(...)``) since the last step are moved, in the dict, here."""
+        state = self.state.get(param)
+        if state is None:
+            state = self.state[param] = {}
+            return state
+        backend = param._backend
+        device = dtype = None
+        for name, value in state.items():  # cheap checks on the raw arrays: this runs every step
+            if isinstance(value, Tensor):
+                if device is None:
+                    device, dtype = backend.device_of(param._array), param._array.dtype
+                if (value._backend is not backend or backend.device_of(value._array) != device
+                        or (value._array.dtype != dtype and value.dtype.is_floating)):
+                    state[name] = _follow(value, param)
+        return state
 
     def update(self, param: Tensor, grad: Tensor, state: dict[str, Any],
                group: dict[str, Any]) -> None:
@@ -297,6 +330,25 @@ class Optimizer:
 
 def _is_number(x: Any) -> bool:
     return isinstance(x, int | float) and not isinstance(x, bool) and not math.isnan(x)
+
+
+def _describe(params: Any) -> str:
+    """What was passed as ``params`` instead of an iterable, with the likely fix."""
+    if callable(getattr(params, "parameters", None)):
+        return f"the module {type(params).__name__}; pass its parameters: model.parameters()"
+    if callable(params):
+        return f"the callable {getattr(params, '__name__', params)!r}; call it: model.parameters()"
+    return f"{type(params).__name__}; pass model.parameters() or a list of tensors"
+
+
+def _follow(value: Tensor, param: Tensor) -> Tensor:
+    """A state tensor moved to ``param``'s backend and device, floating ones cast to its dtype."""
+    moved = value.detach()
+    if moved.backend is not param.backend or moved.device != param.device:
+        moved = moved.to(backend=param.backend.name, device=param.device).detach()
+    if moved.dtype.is_floating and moved.dtype != param.dtype:
+        moved = tensor(moved, dtype=param.dtype)
+    return moved
 
 
 def _to_array(value: Any) -> Any:

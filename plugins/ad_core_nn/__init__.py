@@ -6,8 +6,9 @@ home and state dicts move between the two libraries. By module:
 - :mod:`.linear` — Linear, Embedding, Flatten;
 - :mod:`.activations` — ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softplus, Softmax, LogSoftmax;
 - :mod:`.normalization` — LayerNorm, BatchNorm1d, BatchNorm2d, Dropout;
-- :mod:`.conv` — Conv1d, Conv2d, MaxPool2d, AvgPool2d (composed from Array API operations);
-- :mod:`.recurrent` — RNN (tanh or relu) and LSTM;
+- :mod:`.conv` — Conv1d, Conv2d, MaxPool2d, AvgPool2d, over the ops ``conv1d``, ``conv2d``,
+  ``max_pool2d`` and ``avg_pool2d`` (:mod:`.conv_ops`, :mod:`.pool_ops`);
+- :mod:`.recurrent` — RNN (tanh or relu), LSTM and GRU;
 - :mod:`.containers` — Sequential, ModuleList, Residual (``x + block(x)``), Identity;
 - :mod:`.functional` — the ops ``erf`` (for the exact GELU) and ``linear`` (Linear's affine map
   as one op), registered through ``ad_core_register_ops``.
@@ -29,17 +30,25 @@ from ad_core_nn.activations import (
     Tanh,
 )
 from ad_core_nn.containers import Identity, ModuleList, Residual, Sequential
-from ad_core_nn.conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d
-from ad_core_nn.functional import LINEAR_VJP, erf, erf_vjp, linear_forward, linear_signature
+from ad_core_nn.conv import AvgPool2d, Conv1d, Conv2d, MaxPool2d, register_conv_ops
+from ad_core_nn.functional import (
+    LINEAR_VJP,
+    erf,
+    erf_jvp,
+    erf_vjp,
+    linear_forward,
+    linear_jvp,
+    linear_signature,
+)
 from ad_core_nn.linear import Embedding, Flatten, Linear
 from ad_core_nn.normalization import BatchNorm1d, BatchNorm2d, Dropout, LayerNorm
-from ad_core_nn.recurrent import LSTM, RNN
+from ad_core_nn.recurrent import GRU, LSTM, RNN
 
 LAYERS = (
     Linear, Embedding, Flatten,
     ReLU, LeakyReLU, Tanh, Sigmoid, GELU, Softplus, Softmax, LogSoftmax,
     LayerNorm, BatchNorm1d, BatchNorm2d, Dropout,
-    RNN, LSTM,
+    RNN, LSTM, GRU,
     Conv1d, Conv2d, MaxPool2d, AvgPool2d,
     Sequential, ModuleList, Residual, Identity,
 )  # fmt: skip
@@ -48,8 +57,9 @@ LAYERS = (
 @hookimpl
 def ad_core_register_ops(register: Any) -> None:
     """``erf`` and ``linear``: what the layers need beyond the standard's functions."""
-    register("erf", erf, erf_vjp, elementwise=True, doc=erf.__doc__)
-    register("linear", linear_forward, LINEAR_VJP, signature=linear_signature)
+    register("erf", erf, erf_vjp, jvp=erf_jvp, elementwise=True, doc=erf.__doc__)
+    register("linear", linear_forward, LINEAR_VJP, jvp=linear_jvp, signature=linear_signature)
+    register_conv_ops(register)  # conv1d, conv2d, max_pool2d, avg_pool2d (.conv_ops, .pool_ops)
 
 
 @hookimpl

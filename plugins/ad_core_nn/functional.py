@@ -72,6 +72,11 @@ def erf_vjp(xp: Any, g: Any, ans: Any, x: Any) -> Any:
     return g * (TWO_OVER_SQRT_PI * xp.exp(-(x * x)))
 
 
+def erf_jvp(xp: Any, tangents: tuple[Any, ...], ans: Any, x: Any) -> Any:
+    """d erf = 2/sqrt(pi) exp(-x²) t: elementwise, so the VJP's slope times the tangent."""
+    return erf_vjp(xp, tangents[0], ans, x)
+
+
 # -- linear --------------------------------------------------------------------------------------
 
 
@@ -111,3 +116,19 @@ LINEAR_VJP = [
     lambda xp, g, ans, x, weight, bias=None: xp.matmul(xp.matrix_transpose(_rows(xp, g)), _rows(xp, x)),  # weight
     lambda xp, g, ans, x, weight, bias=None: g,                       # bias: the engine sums over leading axes
 ]  # fmt: skip
+
+
+def linear_jvp(xp: Any, tangents: tuple[Any, ...], ans: Any, x: Any, weight: Any,
+               bias: Any = None) -> Any:
+    """d(x Wᵀ + b) = dx Wᵀ + x dWᵀ + db (the product rule; terms without a tangent dropped)."""
+    dx, dw = tangents[0], tangents[1]
+    db = tangents[2] if len(tangents) > 2 else None
+    out = None
+    if dx is not None:
+        out = xp.matmul(dx, xp.matrix_transpose(weight))
+    if dw is not None:
+        term = xp.matmul(x, xp.matrix_transpose(dw))
+        out = term if out is None else out + term
+    if db is not None:
+        out = db if out is None else out + db  # the engine broadcasts db to the output's shape
+    return xp.zeros_like(ans) if out is None else out

@@ -1,7 +1,9 @@
 """Conv1d, Conv2d, MaxPool2d and AvgPool2d against torch.nn.functional in float64 on every
-backend (outputs and the gradients of input, weight and bias, with stride, padding and dilation
-variants); finite differences, first and second order, on tiny cases; torch's parameter names,
-shapes and initialisation bounds; and the errors a wrong input gets."""
+backend (outputs and the gradients of input, weight and bias, with stride, padding, dilation and
+groups variants, non-square and unbatched inputs); finite differences, first and second order,
+on tiny cases; torch's parameter names, shapes and initialisation bounds; and the errors a wrong
+input gets. The ops' own rules (forward mode, kernels against the generic rules, messages) are
+tested in test_conv_ops.py."""
 
 from __future__ import annotations
 
@@ -48,6 +50,12 @@ CONV2D = {
                                                       "dilation": (1, 2)}),
     "1x1":              ((2, 3, 4, 4), (5, 3, 1, 1), {}),
     "unbatched":        ((3, 5, 5), (2, 3, 2, 2), {"stride": 2, "padding": 1}),
+    "groups":           ((2, 4, 5, 6), (6, 2, 3, 2), {"groups": 2, "padding": (0, 1)}),
+    "depthwise":        ((2, 3, 6, 6), (3, 1, 3, 3), {"groups": 3, "stride": 2, "dilation": 2,
+                                                      "padding": 2}),
+    "groups-unbatched": ((4, 5, 4), (4, 2, 2, 3), {"groups": 2, "stride": (1, 2)}),
+    "stride-remainder": ((1, 2, 8, 7), (2, 2, 3, 3), {"stride": 3, "padding": (0, 2)}),
+    "padding-beyond":   ((1, 1, 3, 3), (2, 1, 2, 2), {"padding": 3, "stride": 2}),
 }  # fmt: skip
 
 
@@ -63,6 +71,7 @@ CONV1D = {
     "plain":    ((2, 3, 8), (4, 3, 3), {}),
     "variants": ((2, 2, 9), (3, 2, 3), {"stride": 2, "padding": 2, "dilation": 2}),
     "unbatched": ((2, 6), (3, 2, 2), {"padding": 1}),
+    "groups":    ((2, 4, 7), (2, 2, 3), {"groups": 2, "stride": 2}),
 }  # fmt: skip
 
 
@@ -78,22 +87,48 @@ POOLS = {
     "k3-s2-p1":     (3, {"stride": 2, "padding": 1}),
     "k3-s1":        (3, {"stride": 1}),
     "rect":         ((2, 3), {"stride": (1, 2), "padding": (1, 1)}),
+    "s-over-k":     (2, {"stride": 3}),
 }  # fmt: skip
 
 
+@pytest.mark.parametrize("shape", [(2, 2, 5, 6), (2, 5, 6)], ids=["batched", "unbatched"])
+@pytest.mark.parametrize("kernel, kwargs", [
+    (3, {"stride": 2, "padding": 1}), ((2, 3), {"stride": 1, "padding": (1, 1)}),
+    (2, {"padding": 0}),
+], ids=["k3-s2-p1", "rect-p1", "no-padding"])  # fmt: skip
+def test_avg_pool_without_padding_in_the_count_matches_torch(backend, kernel, kwargs, shape):
+    assert_matches_torch(lambda x: avg_pool2d(x, kernel, count_include_pad=False, **kwargs),
+                         lambda x: F.avg_pool2d(x, kernel, count_include_pad=False, **kwargs),
+                         [sample(*shape)])
+
+
+@pytest.mark.parametrize("shape", [(2, 2, 7, 6), (2, 5, 7)], ids=["batched", "unbatched"])
 @pytest.mark.parametrize("case", POOLS)
 @pytest.mark.parametrize("pool", ["max", "avg"])
-def test_pooling_matches_torch_in_value_and_gradient(backend, pool, case):
+def test_pooling_matches_torch_in_value_and_gradient(backend, pool, case, shape):
     kernel, kwargs = POOLS[case]
     ours, theirs = {"max": (max_pool2d, F.max_pool2d), "avg": (avg_pool2d, F.avg_pool2d)}[pool]
     assert_matches_torch(lambda x, **kw: ours(x, kernel, **kw),
-                         lambda x, **kw: theirs(x, kernel, **kw), [sample(2, 2, 7, 6)], **kwargs)
+                         lambda x, **kw: theirs(x, kernel, **kw), [sample(*shape)], **kwargs)
 
 
-def test_max_pool_splits_the_gradient_between_equal_maxima_like_max(backend):
-    x = ad.tensor(np.array([[[[1.0, 3.0], [3.0, 0.0]]]]), requires_grad=True)
-    ad.sum(max_pool2d(x, 2)).backward()
-    np.testing.assert_array_equal(x.grad.numpy(), [[[[0.0, 0.5], [0.5, 0.0]]]])
+def test_max_pool_with_dilation_matches_torch(backend):
+    assert_matches_torch(lambda x: max_pool2d(x, 2, 1, 1, dilation=2),
+                         lambda x: F.max_pool2d(x, 2, 1, 1, dilation=2), [sample(1, 2, 6, 5)])
+
+
+TIES = np.array([[[[1.0, 3.0, 3.0, 2.0], [3.0, 0.0, 3.0, 3.0], [5.0, 5.0, 1.0, 1.0],
+                   [5.0, 5.0, 1.0, 1.0]]]])
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"stride": 1}, {"stride": 1, "padding": 1}],
+                         ids=["disjoint", "overlapping", "padded"])
+def test_max_pool_gives_the_gradient_to_the_first_of_equal_maxima_like_torch(backend, kwargs):
+    x = ad.tensor(TIES, requires_grad=True)
+    t_x = torch.tensor(TIES, requires_grad=True)
+    ad.sum(max_pool2d(x, 2, **kwargs)).backward()
+    F.max_pool2d(t_x, 2, **kwargs).sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), t_x.grad.numpy())
 
 
 LAYERS = {
@@ -105,9 +140,18 @@ LAYERS = {
                   (2, 2, 6, 5)),
     "Conv2d-no-bias": (lambda: ad.nn.Conv2d(2, 3, 2, bias=False, dtype="float64"),
                        lambda: torch.nn.Conv2d(2, 3, 2, bias=False), (1, 2, 4, 4)),
+    "Conv2d-groups": (lambda: ad.nn.Conv2d(4, 6, 3, padding=1, groups=2, dtype="float64"),
+                      lambda: torch.nn.Conv2d(4, 6, 3, padding=1, groups=2), (2, 4, 5, 4)),
+    "Conv1d-depthwise": (lambda: ad.nn.Conv1d(3, 6, 2, groups=3, dtype="float64"),
+                         lambda: torch.nn.Conv1d(3, 6, 2, groups=3), (3, 6)),
     "MaxPool2d": (lambda: ad.nn.MaxPool2d(3, 2, 1), lambda: torch.nn.MaxPool2d(3, 2, 1),
                   (2, 2, 6, 5)),
+    "MaxPool2d-dilated": (lambda: ad.nn.MaxPool2d(2, 1, 1, dilation=(2, 1)),
+                          lambda: torch.nn.MaxPool2d(2, 1, 1, dilation=(2, 1)), (2, 5, 4)),
     "AvgPool2d": (lambda: ad.nn.AvgPool2d(2), lambda: torch.nn.AvgPool2d(2), (2, 2, 6, 5)),
+    "AvgPool2d-count": (lambda: ad.nn.AvgPool2d(3, 2, 1, count_include_pad=False),
+                        lambda: torch.nn.AvgPool2d(3, 2, 1, count_include_pad=False),
+                        (2, 2, 6, 5)),
 }  # fmt: skip
 
 
@@ -135,7 +179,12 @@ def test_layer_matches_torch_with_torchs_weights(backend, name):
     (conv1d, [(1, 2, 5), (2, 2, 2), (2,)], {"stride": 2, "dilation": 2}),
     (lambda x, **kw: max_pool2d(x, 2, **kw), [(1, 1, 3, 4)], {"stride": 1}),
     (lambda x, **kw: avg_pool2d(x, 3, **kw), [(1, 1, 3, 3)], {"padding": 1}),
-], ids=["conv2d", "conv1d", "max_pool2d", "avg_pool2d"])  # fmt: skip
+    (conv2d, [(1, 2, 3, 4), (2, 1, 2, 2), (2,)], {"stride": 2, "padding": 1, "groups": 2}),
+    (conv2d, [(2, 3, 3), (2, 2, 2, 1), (2,)], {"stride": (2, 1), "dilation": (1, 2),
+                                                "padding": 1}),
+    (lambda x, **kw: max_pool2d(x, 2, **kw), [(2, 3, 3)], {"stride": 1, "padding": 1}),
+], ids=["conv2d", "conv1d", "max_pool2d", "avg_pool2d", "conv2d-groups-strided",
+        "conv2d-unbatched-dilated", "max_pool2d-unbatched-padded"])  # fmt: skip
 def test_tiny_cases_match_finite_differences_to_second_order(backend, op, shapes, kwargs):
     inputs = [ad.tensor(sample(*s, seed=i)) for i, s in enumerate(shapes)]
     assert gradcheck(lambda *a: op(*a, **kwargs), inputs)
@@ -169,8 +218,8 @@ def test_float32_input_gives_float32_output_and_gradients(backend):
 @pytest.mark.parametrize("layer, shape, words", [
     (lambda: ad.nn.Conv2d(3, 4, 3), (2, 5, 6, 6), ["Conv2d(in_channels=3)", "5 channels"]),
     (lambda: ad.nn.Conv1d(2, 4, 3), (6, 8), ["Conv1d(in_channels=2)", "6 channels"]),
-    (lambda: ad.nn.Conv2d(3, 4, 3), (3, 6, 6, 6, 1), ["Conv2d", "(3, 6, 6, 6, 1)"]),
-    (lambda: ad.nn.Conv2d(3, 4, 5), (1, 3, 4, 4), ["Conv2d", "smaller than the kernel"]),
+    (lambda: ad.nn.Conv2d(3, 4, 3), (3, 6, 6, 6, 1), ["conv2d", "(3, 6, 6, 6, 1)"]),
+    (lambda: ad.nn.Conv2d(3, 4, 5), (1, 3, 4, 4), ["conv2d", "smaller than the kernel"]),
     (lambda: ad.nn.MaxPool2d(2), (1, 1, 1, 5), ["max_pool2d", "smaller than the kernel"]),
 ], ids=["conv2d-channels", "conv1d-channels", "rank", "too-small", "pool-too-small"])  # fmt: skip
 def test_a_wrong_input_raises_a_shape_error_naming_the_layer_and_sizes(backend, layer, shape,
@@ -184,8 +233,10 @@ def test_a_wrong_input_raises_a_shape_error_naming_the_layer_and_sizes(backend, 
 @pytest.mark.parametrize("make", [
     lambda: ad.nn.Conv2d(2, 2, 0), lambda: ad.nn.Conv2d(2, 2, 3, stride=0),
     lambda: ad.nn.Conv1d(2, 2, 3, padding=-1), lambda: ad.nn.MaxPool2d(2, padding=2),
-    lambda: ad.nn.AvgPool2d((2, 2, 2)),
-], ids=["kernel", "stride", "padding", "pool-padding", "pool-rank"])  # fmt: skip
+    lambda: ad.nn.AvgPool2d((2, 2, 2)), lambda: ad.nn.Conv2d(4, 6, 3, groups=3),
+    lambda: ad.nn.Conv1d(4, 6, 3, groups=4),
+], ids=["kernel", "stride", "padding", "pool-padding", "pool-rank", "groups-in",
+        "groups-out"])  # fmt: skip
 def test_bad_hyperparameters_are_refused_at_construction(make):
     with pytest.raises(ValueError):
         make()
@@ -203,3 +254,21 @@ def test_the_nn_plugin_registers_each_layer_with_a_torch_style_repr(name, args):
     report = {r.name: r for r in ad.plugin_reports()}["nn"]
     assert name in report.registered["layers"]
     assert repr(getattr(ad.nn, name)(*args)).startswith(f"{name}(")
+
+
+def test_an_empty_batch_gives_empty_outputs_and_zero_weight_gradients(backend):
+    x = ad.tensor(np.zeros((0, 2, 5, 5)), requires_grad=True)
+    w = ad.tensor(np.ones((4, 1, 3, 3)), requires_grad=True)
+    y = conv2d(x, w, padding=1, stride=2, groups=2)
+    ad.sum(max_pool2d(y, 2) + avg_pool2d(y, 2)).backward()
+    assert y.shape == (0, 4, 3, 3) and x.grad.shape == (0, 2, 5, 5)
+    np.testing.assert_array_equal(w.grad.numpy(), np.zeros((4, 1, 3, 3)))
+
+
+def test_repr_shows_groups_and_dilation_when_not_the_default():
+    assert repr(ad.nn.Conv2d(4, 8, 3, groups=2)) == (
+        "Conv2d(4, 8, kernel_size=(3, 3), stride=(1, 1), groups=2)")
+    assert repr(ad.nn.MaxPool2d(2, dilation=2)) == (
+        "MaxPool2d(kernel_size=(2, 2), stride=(2, 2), padding=(0, 0), dilation=(2, 2))")
+    assert repr(ad.nn.AvgPool2d(3, 1, 1, count_include_pad=False)) == (
+        "AvgPool2d(kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), count_include_pad=False)")

@@ -1,7 +1,8 @@
-"""RNN and LSTM against torch.nn.RNN / torch.nn.LSTM with the same weights, in float64, on every
-backend: outputs, final states, and the gradients of the input, the initial states and every
-parameter; finite differences on a tiny case; torch's parameter names, shapes, order and init
-range; and the errors a wrong input gets."""
+"""RNN, LSTM and GRU against torch.nn.RNN / LSTM / GRU with the same weights, in float64, on every
+backend, one and two directions: outputs, final states, and the gradients of the input, the
+initial states and every parameter; finite differences on a tiny case; torch's parameter names,
+shapes, order and init range, so state dicts load both ways; dropout between layers; and the
+errors a wrong input gets."""
 
 from __future__ import annotations
 
@@ -69,23 +70,35 @@ def compare_with_torch_recurrent(layer, t_layer, x: np.ndarray, states: list[np.
                                    err_msg=f"gradient of {name}")
 
 
-# (name, ad_core class, torch class, keyword arguments)
+def pair(cls: str):
+    """Makers of the ad_core and the torch layer ``cls``, input size 3 and hidden size 4."""
+    return (lambda **k: getattr(ad.nn, cls)(3, 4, **k),
+            lambda **k: getattr(torch.nn, cls)(3, 4, **k))
+
+
+# name: (ad_core maker, torch maker, keyword arguments)
 CASES = {
-    "RNN-tanh":         (lambda **k: ad.nn.RNN(3, 4, **k), lambda **k: torch.nn.RNN(3, 4, **k), {}),
-    "RNN-relu-2layers": (lambda **k: ad.nn.RNN(3, 4, **k), lambda **k: torch.nn.RNN(3, 4, **k),
-                         {"num_layers": 2, "nonlinearity": "relu"}),
-    "RNN-no-bias":      (lambda **k: ad.nn.RNN(3, 4, **k), lambda **k: torch.nn.RNN(3, 4, **k),
-                         {"bias": False, "num_layers": 2}),
-    "LSTM":             (lambda **k: ad.nn.LSTM(3, 4, **k), lambda **k: torch.nn.LSTM(3, 4, **k), {}),
-    "LSTM-2layers":     (lambda **k: ad.nn.LSTM(3, 4, **k), lambda **k: torch.nn.LSTM(3, 4, **k),
-                         {"num_layers": 2}),
-    "LSTM-no-bias":     (lambda **k: ad.nn.LSTM(3, 4, **k), lambda **k: torch.nn.LSTM(3, 4, **k),
-                         {"bias": False}),
+    "RNN-tanh":                  (*pair("RNN"), {}),
+    "RNN-relu-2layers":          (*pair("RNN"), {"num_layers": 2, "nonlinearity": "relu"}),
+    "RNN-no-bias":               (*pair("RNN"), {"bias": False, "num_layers": 2}),
+    "LSTM":                      (*pair("LSTM"), {}),
+    "LSTM-2layers":              (*pair("LSTM"), {"num_layers": 2}),
+    "LSTM-no-bias":              (*pair("LSTM"), {"bias": False}),
+    "GRU":                       (*pair("GRU"), {}),
+    "GRU-2layers":               (*pair("GRU"), {"num_layers": 2}),
+    "GRU-no-bias":               (*pair("GRU"), {"bias": False}),
+    "RNN-bidirectional":         (*pair("RNN"), {"bidirectional": True}),
+    "RNN-relu-bidirectional-2":  (*pair("RNN"), {"bidirectional": True, "num_layers": 2,
+                                                 "nonlinearity": "relu"}),
+    "LSTM-bidirectional":        (*pair("LSTM"), {"bidirectional": True}),
+    "LSTM-bidirectional-2":      (*pair("LSTM"), {"bidirectional": True, "num_layers": 2}),
+    "GRU-bidirectional-2":       (*pair("GRU"), {"bidirectional": True, "num_layers": 2}),
+    "GRU-bidirectional-no-bias": (*pair("GRU"), {"bidirectional": True, "bias": False}),
 }  # fmt: skip
 
 
 def state_shapes(name: str, kwargs: dict, batch: int | None) -> list[tuple[int, ...]]:
-    layers = kwargs.get("num_layers", 1)
+    layers = kwargs.get("num_layers", 1) * (2 if kwargs.get("bidirectional") else 1)
     shape = (layers, 4) if batch is None else (layers, batch, 4)
     return [shape, shape] if name.startswith("LSTM") else [shape]
 
@@ -113,7 +126,7 @@ def test_recurrent_layer_with_initial_states_matches_torch_including_their_gradi
 
 
 @pytest.mark.parametrize("with_states", [False, True])
-@pytest.mark.parametrize("name", ["RNN-tanh", "LSTM-2layers"])
+@pytest.mark.parametrize("name", ["RNN-tanh", "LSTM-2layers", "GRU-bidirectional-2"])
 def test_unbatched_input_matches_torch(backend, name, with_states):
     make, make_torch, kwargs = CASES[name]
     t_layer = make_torch(**kwargs).double()
@@ -123,9 +136,10 @@ def test_unbatched_input_matches_torch(backend, name, with_states):
     compare_with_torch_recurrent(make(dtype=F64, **kwargs), t_layer, sample(4, 3), states)
 
 
-@pytest.mark.parametrize("cls", ["RNN", "LSTM"])
-def test_tiny_recurrent_layer_gradients_match_finite_differences(backend, cls):
-    layer = getattr(ad.nn, cls)(2, 2, num_layers=2, dtype=F64)
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_tiny_recurrent_layer_gradients_match_finite_differences(backend, cls, bidirectional):
+    layer = getattr(ad.nn, cls)(2, 2, num_layers=2, bidirectional=bidirectional, dtype=F64)
     names = [n for n, _ in layer.named_parameters()]
     start = [ad.tensor(sample(3, 1, 2))] + [ad.tensor(sample(*p.shape, seed=i + 1) * 0.5)
                                             for i, (_, p) in enumerate(layer.named_parameters())]
@@ -135,7 +149,8 @@ def test_tiny_recurrent_layer_gradients_match_finite_differences(backend, cls):
         for n, t in zip(names, params, strict=True):
             object.__setattr__(layer, n, t)
         try:
-            return ad.sum(ad.stack(flatten_outputs(layer(x))[1:]))
+            out, *states = flatten_outputs(layer(x))
+            return ad.concat([ad.reshape(t, (-1,)) for t in (out, *states)])
         finally:
             for n, p in saved.items():
                 object.__setattr__(layer, n, p)
@@ -143,16 +158,29 @@ def test_tiny_recurrent_layer_gradients_match_finite_differences(backend, cls):
     assert gradcheck(f, start)
 
 
+@pytest.mark.parametrize("bidirectional", [False, True])
 @pytest.mark.parametrize("bias", [True, False])
-@pytest.mark.parametrize("cls", ["RNN", "LSTM"])
-def test_parameter_names_shapes_and_order_are_torchs(backend, cls, bias):
-    layer = getattr(ad.nn, cls)(3, 5, num_layers=2, bias=bias)
-    t_layer = getattr(torch.nn, cls)(3, 5, num_layers=2, bias=bias)
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_parameter_names_shapes_and_order_are_torchs(backend, cls, bias, bidirectional):
+    layer = getattr(ad.nn, cls)(3, 5, num_layers=2, bias=bias, bidirectional=bidirectional)
+    t_layer = getattr(torch.nn, cls)(3, 5, num_layers=2, bias=bias, bidirectional=bidirectional)
     assert list(layer.state_dict()) == list(t_layer.state_dict())
     assert [p.shape for p in layer.parameters()] == [tuple(p.shape) for p in t_layer.parameters()]
 
 
-@pytest.mark.parametrize("cls", ["RNN", "LSTM"])
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_a_state_dict_round_trips_to_torch_and_back(backend, cls):
+    layer = getattr(ad.nn, cls)(3, 4, num_layers=2, bidirectional=True, dtype=F64)
+    t_layer = getattr(torch.nn, cls)(3, 4, num_layers=2, bidirectional=True).double()
+    t_layer.load_state_dict({k: torch.tensor(v.numpy()) for k, v in layer.state_dict().items()})
+    x = sample(5, 2, 3)
+    expected = flatten_outputs(layer(ad.tensor(x)))
+    got = flatten_outputs(t_layer(torch.tensor(x)))
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_allclose(e.numpy(), g.detach().numpy(), **TOL)
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
 def test_default_initialisation_is_uniform_within_one_over_sqrt_hidden_size(backend, cls):
     ad.random.seed(0)
     layer = getattr(ad.nn, cls)(8, 16)
@@ -164,17 +192,30 @@ def test_default_initialisation_is_uniform_within_one_over_sqrt_hidden_size(back
     assert abs(values.mean()) < 0.1 * bound
 
 
-@pytest.mark.parametrize("cls", ["RNN", "LSTM"])
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
 def test_wrong_input_size_names_the_layer_and_both_sizes(backend, cls):
     layer = getattr(ad.nn, cls)(3, 4)
     with pytest.raises(ShapeError, match=rf"{cls}\(input_size=3.*5 features.*input_size=3"):
         layer(ad.tensor(sample(6, 2, 5), dtype=ad.float32))
 
 
-@pytest.mark.parametrize("cls", ["RNN", "LSTM"])
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
 def test_input_without_a_time_axis_is_refused(backend, cls):
     with pytest.raises(ShapeError, match="expects input of shape"):
         getattr(ad.nn, cls)(3, 4)(ad.tensor(sample(3), dtype=ad.float32))
+
+
+@pytest.mark.parametrize("cls", ["RNN", "GRU"])
+def test_an_empty_sequence_is_refused(backend, cls):
+    with pytest.raises(ShapeError, match=r"sequence is empty \(shape \(0, 2, 3\)\)"):
+        getattr(ad.nn, cls)(3, 4)(ad.tensor(np.zeros((0, 2, 3)), dtype=ad.float32))
+
+
+def test_wrong_initial_state_shape_of_a_bidirectional_layer_names_the_expected_shape(backend):
+    layer = ad.nn.GRU(3, 4, num_layers=2, bidirectional=True)
+    x = ad.tensor(sample(5, 2, 3), dtype=ad.float32)
+    with pytest.raises(ShapeError, match=r"hx has shape \(2, 2, 4\), expected \(4, 2, 4\)"):
+        layer(x, ad.tensor(sample(2, 2, 4), dtype=ad.float32))
 
 
 def test_wrong_initial_state_shape_names_the_expected_shape(backend):
@@ -188,15 +229,18 @@ def test_wrong_initial_state_shape_names_the_expected_shape(backend):
 def test_bad_constructor_arguments_are_refused():
     with pytest.raises(ValueError, match="nonlinearity"):
         ad.nn.RNN(3, 4, nonlinearity="sigmoid")
-    with pytest.raises(ValueError, match="bidirectional"):
-        ad.nn.LSTM(3, 4, bidirectional=True)
+    with pytest.raises(ValueError, match="dropout"):
+        ad.nn.GRU(3, 4, dropout=1.5)
+    with pytest.raises(TypeError, match=r"hx must be a pair \(h_0, c_0\)"):
+        ad.nn.LSTM(3, 4)(ad.tensor(sample(5, 2, 3), dtype=ad.float32), ad.zeros((1, 2, 4)))
     with pytest.raises(ValueError, match="positive"):
         ad.nn.LSTM(3, 0)
 
 
-def test_dropout_between_layers_acts_in_training_only_and_follows_the_seed(backend):
-    layer = ad.nn.LSTM(3, 4, num_layers=2, dropout=0.5, dtype=F64)
-    plain = ad.nn.LSTM(3, 4, num_layers=2, dtype=F64)
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_dropout_between_layers_acts_in_training_only_and_follows_the_seed(backend, cls):
+    layer = getattr(ad.nn, cls)(3, 4, num_layers=2, dropout=0.5, bidirectional=True, dtype=F64)
+    plain = getattr(ad.nn, cls)(3, 4, num_layers=2, bidirectional=True, dtype=F64)
     plain.load_state_dict(layer.state_dict())
     x = ad.tensor(sample(5, 2, 3))
     expected = plain(x)[0].numpy()
@@ -207,6 +251,24 @@ def test_dropout_between_layers_acts_in_training_only_and_follows_the_seed(backe
     ad.random.seed(1)
     np.testing.assert_array_equal(layer(x)[0].numpy(), first)
     assert not np.allclose(first, expected)
+
+
+@pytest.mark.parametrize("cls", ["RNN", "LSTM", "GRU"])
+def test_dropout_masks_the_first_layers_output_and_scales_what_it_keeps_like_torch(backend, cls):
+    """Two torch layers of one layer each, with the mask ``ad.random`` draws between them."""
+    layer = getattr(ad.nn, cls)(3, 4, num_layers=2, dropout=0.25, bidirectional=True, dtype=F64)
+    first = getattr(torch.nn, cls)(3, 4, bidirectional=True).double()
+    second = getattr(torch.nn, cls)(8, 4, bidirectional=True).double()
+    weights = {k: torch.tensor(v.numpy()) for k, v in layer.state_dict().items()}
+    first.load_state_dict({k: v for k, v in weights.items() if "_l0" in k})
+    second.load_state_dict({k.replace("_l1", "_l0"): v for k, v in weights.items() if "_l1" in k})
+    x = sample(5, 2, 3)
+    ad.random.seed(4)
+    keep = ad.random.bernoulli(0.75, (5, 2, 8), dtype=F64).numpy()
+    ad.random.seed(4)
+    out = flatten_outputs(layer(ad.tensor(x)))[0]
+    hidden = first(torch.tensor(x))[0] * torch.tensor(keep / 0.75)
+    np.testing.assert_allclose(out.numpy(), second(hidden)[0].detach().numpy(), **TOL)
 
 
 def test_float32_layer_gives_float32_outputs_and_gradients(backend):
@@ -221,10 +283,12 @@ def test_float32_layer_gives_float32_outputs_and_gradients(backend):
 def test_docstring_examples_of_the_recurrent_layers_run():
     with ad.backend("numpy"):
         result = doctest.testmod(importlib.import_module("ad_core_nn.recurrent"))
-    assert result.failed == 0 and result.attempted >= 4
+    assert result.failed == 0 and result.attempted >= 6
 
 
 def test_repr_shows_the_constructor_arguments_that_differ_from_the_defaults():
     assert repr(ad.nn.LSTM(3, 4)) == "LSTM(3, 4)"
     assert repr(ad.nn.RNN(3, 4, 2, "relu", batch_first=True)) == (
         "RNN(3, 4, num_layers=2, batch_first=True, nonlinearity='relu')")
+    assert repr(ad.nn.GRU(3, 4, 2, dropout=0.5, bidirectional=True)) == repr(
+        torch.nn.GRU(3, 4, 2, dropout=0.5, bidirectional=True))

@@ -73,6 +73,10 @@ EXPLICIT: dict[str, Callable[[], Case]] = {
     "linear":           lambda: (lambda x, w, b: ad.linear(x, w, b),                                [draw((2, 3)), draw((4, 3), seed=1), draw((4,), seed=2)]),
     "softmax_cross_entropy":
                         lambda: (lambda z, t: ad.softmax_cross_entropy(z, t),                       [draw((3, 4)), _index(1, 0, 3)]),
+    "conv1d":           lambda: (lambda x, w, b: ad.conv1d(x, w, b, padding=1),                     [draw((1, 2, 4)), draw((2, 2, 2), seed=1), draw((2,), seed=2)]),
+    "conv2d":           lambda: (lambda x, w, b: ad.conv2d(x, w, b, stride=1, padding=1),           [draw((1, 1, 3, 3)), draw((2, 1, 2, 2), seed=1), draw((2,), seed=2)]),
+    "max_pool2d":       lambda: (lambda x: ad.max_pool2d(x, 2, stride=1),                           [draw((1, 1, 3, 3))]),
+    "avg_pool2d":       lambda: (lambda x: ad.avg_pool2d(x, 2, stride=1, padding=1),                [draw((1, 1, 3, 3))]),
 }  # fmt: skip
 
 
