@@ -46,6 +46,7 @@ from ad_core.autograd import (
     value_and_grad,
     vjp,
 )
+from ad_core.autograd.linearize import linearize
 from ad_core.backends import available_backends, backend, get_backend, get_device, set_backend
 from ad_core.checkpoint import load, save
 from ad_core.dtypes import DType, bfloat16, float16, float32, float64, int32, int64
@@ -91,6 +92,7 @@ __all__ = [
     "is_grad_enabled",
     "jacobian",
     "jvp",
+    "linearize",
     "load",
     "no_grad",
     "plugin_errors",

@@ -16,6 +16,7 @@ from ad_core.dtypes import DType
 from ad_core.errors import DTypeError, PluginError, ShapeError
 from ad_core.hooks.manager import hookimpl
 from ad_core.nn.module import Module, Parameter
+from ad_core.ops.example import Example
 from ad_core.ops.helpers import (
     broadcast_shapes,
     normalize_axis,
@@ -33,6 +34,7 @@ __all__ = [
     "Backend",
     "DType",
     "DTypeError",
+    "Example",
     "LRScheduler",
     "Module",
     "Optimizer",

@@ -7,7 +7,9 @@ as a function of its parameters. For each framework, one call of:
 - ``hvp``: a Hessian-vector product by forward over reverse (``jvp`` of ``grad``);
 - ``grad of grad``: the same product by reverse over reverse (``grad`` of ⟨grad, v⟩);
 - ``jvp``: the directional derivative ⟨∇L, v⟩ by forward mode (one forward pass with tangents);
-- ``vjp``: the pullback of the loss (``vjp`` then one call), for comparison with ``jvp``.
+- ``vjp``: the pullback of the loss (``vjp`` then one call), for comparison with ``jvp``;
+- ``linearized jvp``: the same ⟨∇L, v⟩ from ``linearize``'s ``f_jvp``, the loss evaluated once
+  beforehand (outside the timing): the per-tangent cost when many directions share one point.
 
 Reported: milliseconds per call, each transform's cost in gradients (theory: an HVP costs at most
 about 4 gradients, a JVP about one forward pass plus its tangent, so at most a gradient), and
@@ -33,7 +35,7 @@ from mlp_step import SIZES, Problem
 
 SIZE = "784-200-10"
 TARGET_HVP = 4.0  # hvp / grad, as theory says
-TRANSFORMS = ("grad", "hvp", "grad of grad", "jvp", "vjp")
+TRANSFORMS = ("grad", "hvp", "grad of grad", "jvp", "vjp", "linearized jvp")
 
 
 def ad_core_cases(problem: Problem, backend: str) -> list[Case]:
@@ -62,12 +64,14 @@ def ad_core_cases(problem: Problem, backend: str) -> list[Case]:
         _, back = ad.vjp(loss, params)
         return back(ad.tensor(np.float32(1.0), backend=backend))
 
+    _, f_jvp = ad.linearize(loss, params)
     steps = {
         "grad": lambda: grad(params),
         "hvp": lambda: ad.hvp(loss, (params,), (direction,)),
         "grad of grad": grad_of_grad,
         "jvp": lambda: ad.jvp(loss, (params,), (direction,)),
         "vjp": vjp,
+        "linearized jvp": lambda: f_jvp(direction),
     }
     return [Case(f"ad_core {backend}: {name}", step) for name, step in steps.items()]
 
@@ -97,12 +101,14 @@ def torch_func_cases(problem: Problem) -> list[Case]:
         _, back = func.vjp(loss, params)
         return back(torch.tensor(1.0))
 
+    _, f_jvp = func.linearize(loss, params)
     steps = {
         "grad": lambda: grad(params),
         "hvp": lambda: func.jvp(grad, (params,), (direction,)),
         "grad of grad": grad_of_grad,
         "jvp": lambda: func.jvp(loss, (params,), (direction,)),
         "vjp": vjp,
+        "linearized jvp": lambda: f_jvp(direction),
     }
     return [Case(f"torch.func: {name}", step) for name, step in steps.items()]
 
@@ -114,6 +120,9 @@ def check_agreement(problem: Problem) -> dict[str, float]:
     rev = [t.numpy() for t in cases["ad_core numpy: grad of grad"].step()]
     out = {"ad_core hvp vs grad of grad": max(float(np.max(np.abs(a - b)) / (np.max(np.abs(b)) + 1e-30))
                                               for a, b in zip(fwd, rev, strict=True))}
+    jvp = float(cases["ad_core numpy: jvp"].step()[1].numpy())
+    linearized = float(cases["ad_core numpy: linearized jvp"].step().numpy())
+    out["ad_core linearized jvp vs jvp"] = abs(linearized - jvp) / (abs(jvp) + 1e-30)
     try:
         t_cases = {c.name: c for c in torch_func_cases(problem)}
     except ImportError:

@@ -22,9 +22,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ad_core.autograd.dual import base
+from ad_core.autograd.dual import DualTensor, base
 from ad_core.autograd.grad_mode import GRAD_ENABLED
-from ad_core.autograd.node import Node
+from ad_core.autograd.node import Node, post_order
 from ad_core.autograd.recording import LIVE_LEVELS
 from ad_core.autograd.tensor import Tensor
 from ad_core.backends.selection import using
@@ -93,9 +93,13 @@ def run_backward(
                     f"freed by the first backward; pass retain_graph=True to the first call"
                 )
             backend = node.backend
+            once = on_tensors and node.op.first_order_only
             if on_tensors:
                 xp = xp_graph
                 duals = getattr(node, "duals", None) if LIVE_LEVELS else None
+                if once and (duals is not None or type(g) is DualTensor):  # tangents through it
+                    raise node.op.higher_order_error("forward mode over its gradient (jvp of "
+                                                     "grad, hvp)")
                 if duals is not None:  # inside a jvp: the rules see the tangents too
                     args, ans = duals
                 else:
@@ -123,7 +127,9 @@ def run_backward(
                         f"input {i}, which requires grad"
                     )
                 try:
-                    if on_tensors:  # creation functions in the rule follow the node's backend
+                    if once:  # first order on raw arrays; differentiating the result raises
+                        gi = _first_order_only(node, i, g, args)
+                    elif on_tensors:  # creation functions in the rule follow the node's backend
                         with using(backend, backend.device_of(node.ans)):
                             gi = (rule(xp, g, ans, *args, argnum=i, **params) if variadic
                                   else rule(xp, g, ans, *args, **params))
@@ -166,6 +172,41 @@ def run_backward(
         new = _wrap(g, leaf, on_tensors)
         leaf._grad = new if leaf._grad is None else _accumulate(leaf._grad, new, on_tensors)
     return None
+
+
+_BARRIERS: dict[Any, Any] = {}
+
+
+def _first_order_only(node: Node, i: int, g: Tensor, args: tuple[Any, ...]) -> Tensor:
+    """Input ``i``'s cotangent through a first-order-only op in a recorded pass: its VJP (the
+    backend's kernel) on raw arrays, wired to ``g`` and the op's inputs by a node whose own VJP
+    raises, so that a later derivative through it is an error naming the op, never a zero."""
+    from ad_core.autograd.recording import apply
+    from ad_core.ops.op import Op
+
+    op = node.op
+    backend = node.backend
+    xp = backend.rule_xp or rule_namespace(backend)
+    rule = node.vjps if op.variadic else node.vjps[i]
+    raw_g = g._array if isinstance(g, Tensor) else g
+    if op.variadic:
+        raw = rule(xp, raw_g, node.ans, *node.saved, argnum=i, **node.params)
+    else:
+        raw = rule(xp, raw_g, node.ans, *node.saved, **node.params)
+    value = Tensor._make(_fit(xp, raw, node.saved[i], op.name, i), backend, None, False)
+    deps = [a for a in (g, *args) if isinstance(a, Tensor) and a._requires_grad]
+    if not deps:
+        return value
+    barrier = _BARRIERS.get(op)
+    if barrier is None:
+
+        def refuse(xp: Any, g: Any, ans: Any, *inputs: Any, argnum: int) -> Any:
+            raise op.higher_order_error("a second derivative (create_graph=True, ad.grad of "
+                                        "ad.grad, hessian, hvp)")
+
+        barrier = _BARRIERS[op] = Op(op.name, lambda xp, v, *deps: v, refuse, variadic=True,
+                                     plugin=op.plugin)
+    return apply(barrier, (value, *deps), {})
 
 
 def _seed(t: Tensor, g: Any, create_graph: bool) -> Any:
@@ -227,25 +268,8 @@ def _count_consumers(roots: list[Node], stop: dict[Any, Any]) -> dict[Node, int]
 
 def _needed(roots: list[Node], stop: dict[Any, Any], targets: dict[Any, Any]) -> set[Any]:
     """Keys (nodes and leaf ids) from which some target can be reached: the only ones to visit."""
-    order: list[Node] = []
-    seen: set[Node] = set()
-    stack: list[tuple[Node, bool]] = [(n, False) for n in roots]
-    while stack:
-        node, done = stack.pop()
-        if done:
-            order.append(node)
-            continue
-        if node in seen:
-            continue
-        seen.add(node)
-        stack.append((node, True))
-        if node in stop:
-            continue
-        for parent in node.parents:
-            if type(parent) is Node and parent not in seen:
-                stack.append((parent, False))
     needed: set[Any] = set(targets)
-    for node in order:  # parents come before their consumers in this post-order
+    for node in post_order(roots, stop):  # parents come before their consumers in this post-order
         if node in needed:
             continue
         if node in stop:

@@ -161,6 +161,9 @@ def _push(op: Op, tangents: tuple[Any, ...], ans: Tensor, inputs: tuple[Any, ...
     backend = ans._backend
     graph = _needs_graph(inputs, tangents)
     rule = op.jvp
+    if op.first_order_only and (rule is None or graph):  # its VJP cannot be recorded
+        raise op.higher_order_error("forward mode (jvp, jacobian(mode='forward'), linearize)"
+                                    if rule is None else "a derivative of a tangent")
     try:
         if rule is None:
             t = derived_jvp(op, tangents, ans, inputs, params, create_graph=graph)
@@ -266,21 +269,29 @@ def _dual_input(p: Any, t: Any, level: int) -> Any:
     if t is None:
         return p
     p = p if isinstance(p, Tensor) else tensor(p)
+    return DualTensor._wrap(p, level, checked_tangent(t, p, "jvp: "))
+
+
+def checked_tangent(t: Any, p: Tensor, prefix: str) -> Tensor:
+    """Tangent ``t`` (a tensor or array-like) for primal ``p``, as a tensor of ``p``'s backend,
+    dtype and shape; a clear error, starting with ``prefix``, for anything else."""
+    from ad_core.autograd.creation import tensor
+
     if not p.dtype.is_floating:
-        raise DTypeError(f"jvp: a {p.dtype.name} primal cannot carry a tangent; only real "
+        raise DTypeError(f"{prefix}a {p.dtype.name} primal cannot carry a tangent; only real "
                          f"floating-point tensors can (pass None as its tangent)")
     if isinstance(t, Tensor):
         if t._backend is not p._backend:
-            raise BackendMismatchError(f"jvp: the tangent lives on backend {t._backend.name!r}, "
-                                       f"its primal on {p._backend.name!r}")
+            raise BackendMismatchError(f"{prefix}the tangent lives on backend "
+                                       f"{t._backend.name!r}, its primal on {p._backend.name!r}")
         if t.dtype != p.dtype:
-            raise DTypeError(f"jvp: a {t.dtype.name} tangent for a {p.dtype.name} primal; "
+            raise DTypeError(f"{prefix}a {t.dtype.name} tangent for a {p.dtype.name} primal; "
                              f"cast it with .astype({p.dtype.name})")
     else:
         t = tensor(t, dtype=p.dtype, backend=p._backend.name, device=p.device)
     if t.shape != p.shape:
-        raise ShapeError(f"jvp: a tangent of shape {t.shape} for a primal of shape {p.shape}")
-    return DualTensor._wrap(p, level, t)
+        raise ShapeError(f"{prefix}a tangent of shape {t.shape} for a primal of shape {p.shape}")
+    return t
 
 
 def _split(o: Any, level: int) -> tuple[Any, Any]:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["Node"]
+__all__ = ["Node", "post_order"]
 
 
 class Node:
@@ -49,3 +49,26 @@ class Node:
 
     def __repr__(self) -> str:
         return f"<Node {self.op.name}>"
+
+
+def post_order(roots: Any, stop: Any = ()) -> list[Node]:
+    """The nodes reachable from ``roots`` with every node after the nodes it consumes (its
+    parents), without recursion; the walk does not go past a node in ``stop``."""
+    order: list[Node] = []
+    seen: set[Node] = set()
+    stack: list[tuple[Node, bool]] = [(n, False) for n in roots]
+    while stack:
+        node, done = stack.pop()
+        if done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        if node in stop:
+            continue
+        for parent in node.parents:
+            if type(parent) is Node and parent not in seen:
+                stack.append((parent, False))
+    return order

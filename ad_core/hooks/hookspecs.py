@@ -55,14 +55,27 @@ def ad_core_register_ops(register: Any, override: Any) -> None:
 
     Called once, after the backends are registered. Call
     ``register(name, forward, vjp=None, *, jvp=None, variadic=False, elementwise=False,
-    domain="real", signature=None, explain=None, doc=None)`` once per op. Every rule takes the
-    namespace ``xp`` first (see :mod:`ad_core.ops.op` for the rule signatures); an op without
-    ``vjp`` is not differentiable (comparisons, argmax) and its results carry no history.
+    domain="real", signature=None, explain=None, doc=None, examples=None,
+    first_order_only=False)`` once per op. Every
+    rule takes the namespace ``xp`` first (see :mod:`ad_core.ops.op` for the rule signatures); an
+    op without ``vjp`` is not differentiable (comparisons, argmax) and its results carry no
+    history. ``examples`` lists sample calls (:class:`ad_core.extend.Example`) for the
+    certification kit (:mod:`ad_core.testing.certify`).
 
     Call ``override(name, backend, forward=None, vjp=None)`` to replace an op's implementation on
     one backend (a fused kernel); the generic rule stays the fallback and the reference it is
     tested against, and higher-order derivatives always use the generic VJP. Overrides are
     applied after every plugin's ops are registered, so they may name ops of other plugins.
+
+    ``first_order_only=True`` declares that the op's *generic* VJP cannot be recorded (it calls
+    library code rather than ``xp`` operations), so it has no derivative of its own. First
+    derivatives work as usual (``backward``, ``ad.grad``, ``ad.vjp``; under
+    ``create_graph=True`` the VJP runs on raw arrays). Anything that would differentiate the VJP
+    — a second derivative through the op (``ad.grad`` of ``ad.grad``, ``hessian``, ``hvp``), or
+    forward mode through it without a ``jvp`` rule (``ad.jvp``, ``jacobian(mode="forward")``,
+    ``linearize``) — raises :class:`~ad_core.errors.GradientError` naming the op and the plugin,
+    never a silently wrong derivative. A fast per-backend override needs no such declaration:
+    higher orders never use it.
     """
 
 

@@ -246,7 +246,8 @@ def _run_registrations(pm: pluggy.PluginManager, names: list[str], *, raise_now:
                     _problem(report, str(exc), raise_now=raise_now)
 
 
-_OP_OPTIONS = frozenset({"jvp", "variadic", "elementwise", "domain", "signature", "explain", "doc"})
+_OP_OPTIONS = frozenset({"jvp", "variadic", "elementwise", "domain", "signature", "explain", "doc",
+                         "examples", "first_order_only"})
 
 
 def _reserved() -> set[str]:

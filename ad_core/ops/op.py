@@ -25,6 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from ad_core.errors import GradientError
+
 __all__ = ["Op", "Override", "DOMAINS"]
 
 Rule = Callable[..., Any]
@@ -63,7 +65,7 @@ class Op:
     __slots__ = (
         "name", "forward", "vjp", "jvp", "variadic", "differentiable", "elementwise",
         "domain", "signature", "explain", "plugin", "doc", "overrides", "kernels", "generic",
-        "function",
+        "function", "examples", "first_order_only",
     )  # fmt: skip
 
     def __init__(
@@ -80,6 +82,8 @@ class Op:
         explain: Callable[..., str | None] | None = None,
         plugin: str = "<unknown>",
         doc: str | None = None,
+        examples: Sequence[Any] | None = None,
+        first_order_only: bool = False,
     ) -> None:
         self.name = name
         self.forward = forward
@@ -98,6 +102,10 @@ class Op:
         self.explain = explain
         self.plugin = plugin
         self.doc = doc
+        #: sample calls for the certification kit (:class:`ad_core.ops.example.Example`)
+        self.examples = examples
+        #: The VJP works on raw arrays only (it calls library code): no higher order through it.
+        self.first_order_only = first_order_only
         self.overrides: dict[str, Override] = {}
         self.generic = (forward, self.vjp)
         self.kernels: dict[str, tuple[Rule, Any]] = {}
@@ -119,6 +127,17 @@ class Op:
         if self.variadic:
             return vjps
         return vjps[argnum] if argnum < len(vjps) else None
+
+    def higher_order_error(self, what: str) -> GradientError:
+        """The error for ``what`` (a second derivative, forward mode) through a first-order-only
+        op: it names the op, its plugin and what still works."""
+        return GradientError(
+            f"op {self.name!r} (plugin {self.plugin!r}) is first-order only (registered with "
+            f"first_order_only=True: its VJP runs library code that ad_core cannot record), so "
+            f"{what} through it is not available; first derivatives (backward, ad.grad, ad.vjp) "
+            f"work. The plugin can lift this by writing its VJP with xp operations"
+            f"{'' if self.jvp is not None else ' and registering a JVP rule'}"
+        )
 
     @property
     def arity(self) -> int | None:

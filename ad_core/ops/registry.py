@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ad_core.errors import PluginError, UnknownOpError
+from ad_core.ops.example import Example
 from ad_core.ops.op import DOMAINS, Op, Override
 
 __all__ = [
@@ -93,6 +94,14 @@ def add_op(op: Op) -> Op:
     for d in domains:
         if d not in DOMAINS:
             raise PluginError(f"{where}: unknown domain {d!r}; known: {', '.join(DOMAINS)}")
+    if op.examples is not None:
+        op.examples = _checked_examples(where, op.examples)
+    if not isinstance(op.first_order_only, bool):
+        raise PluginError(f"{where}: first_order_only must be True or False, got "
+                          f"{op.first_order_only!r}")
+    if op.first_order_only and op.vjp is None:
+        raise PluginError(f"{where}: first_order_only=True needs a vjp (an op without one is "
+                          f"not differentiable at all)")
     old = OPS.get(op.name)
     if old is not None:
         raise PluginError(
@@ -122,6 +131,15 @@ def add_override(name: str, backend: str, forward: Any, vjp: Any, plugin: str) -
             f"and plugin {plugin!r}"
         )
     op.add_override(Override(backend, forward, vjp, plugin))
+
+
+def _checked_examples(where: str, examples: Any) -> tuple[Example, ...]:
+    """``examples=`` as a tuple of :class:`Example`, or a :class:`PluginError` saying why not."""
+    if isinstance(examples, Example) or not isinstance(examples, list | tuple) or not all(
+            isinstance(e, Example) for e in examples):
+        raise PluginError(f"{where}: examples= takes a list of ad_core.extend.Example, got "
+                          f"{examples!r}")
+    return tuple(examples)
 
 
 def get_op(name: str) -> Op:

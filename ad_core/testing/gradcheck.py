@@ -88,6 +88,19 @@ def numerical_vjp(f: Callable[..., Any], args: Sequence[Any], u: np.ndarray, ind
     return grad
 
 
+def worst_mismatch(got: np.ndarray, want: np.ndarray, atol: float,
+                   rtol: float) -> tuple[int, ...] | None:
+    """The index of the element where ``got`` is furthest outside ``atol + rtol·|want|``, or None
+    when every element is within it. A NaN or infinity on either side is a mismatch: a derivative
+    checked at a point where it is not finite has not been checked at all."""
+    with np.errstate(invalid="ignore"):
+        err = np.abs(got - want) - (atol + rtol * np.abs(want))
+    err = np.where(np.isfinite(got) & np.isfinite(want), err, np.inf)
+    if not err.size or np.max(err) <= 0:
+        return None
+    return tuple(int(w) for w in np.unravel_index(int(np.argmax(err)), err.shape))
+
+
 def gradcheck(
     f: Callable[..., Any],
     inputs: Any,
@@ -121,13 +134,12 @@ def gradcheck(
             raise GradcheckError(
                 f"gradcheck: input {index}: gradient has shape {got.shape}, input has {numeric.shape}"
             )
-        err = np.abs(got - numeric) - (atol + rtol * np.abs(numeric))
-        if err.size and np.max(err) > 0:
-            worst = np.unravel_index(int(np.argmax(err)), err.shape)
+        worst = worst_mismatch(got, numeric, atol, rtol)
+        if worst is not None:
             if raise_exception:
                 raise GradcheckError(
                     f"gradcheck: input {index} (shape {numeric.shape}, backend "
-                    f"{args[index].backend.name!r}): worst element {tuple(int(w) for w in worst)}: "
+                    f"{args[index].backend.name!r}): worst element {worst}: "
                     f"reverse mode gives {got[worst]!r}, finite differences give {numeric[worst]!r} "
                     f"(atol={atol}, rtol={rtol}, eps={eps})"
                 )

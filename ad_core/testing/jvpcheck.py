@@ -26,7 +26,7 @@ from ad_core.autograd.grad_mode import no_grad
 from ad_core.autograd.pytree import flatten
 from ad_core.autograd.tensor import Tensor
 from ad_core.dtypes import float64
-from ad_core.testing.gradcheck import GradcheckError, differentiable_inputs
+from ad_core.testing.gradcheck import GradcheckError, differentiable_inputs, worst_mismatch
 
 __all__ = ["jvpcheck"]
 
@@ -78,14 +78,13 @@ def jvpcheck(
     numeric = [(a.numpy().astype(np.float64) - b.numpy().astype(np.float64)) / (2 * eps)
                for a, b in zip(_leaves(ahead), _leaves(behind), strict=True)]
     for k, (got, want) in enumerate(zip(analytic, numeric, strict=True)):
-        err = np.abs(got - want) - (atol + rtol * np.abs(want))
-        if err.size and np.max(err) > 0:
+        worst = worst_mismatch(got, want, atol, rtol)
+        if worst is not None:
             if not raise_exception:
                 return False
-            worst = np.unravel_index(int(np.argmax(err)), err.shape)
             raise GradcheckError(
                 f"jvpcheck: output {k} (shape {want.shape}): worst element "
-                f"{tuple(int(w) for w in worst)}: forward mode gives {got[worst]!r}, finite "
+                f"{worst}: forward mode gives {got[worst]!r}, finite "
                 f"differences give {want[worst]!r} (atol={atol}, rtol={rtol}, eps={eps})"
             )
 

@@ -103,7 +103,7 @@ def _astype_signature(x: Any, dtype: Any, /, *, copy: bool = True) -> tuple[tupl
 def ad_core_register_ops(register: Any) -> None:
     for name, (forward, dx, dy) in BINARY.items():
         register(name, forward, [dx, dy], jvp=elementwise_jvp(dx, dy), elementwise=True,
-                 doc=DOCS[name])
+                 domain=("positive", "real") if name == "pow" else "real", doc=DOCS[name])
     for name, (forward, dx) in UNARY.items():
         register(name, forward, dx, jvp=elementwise_jvp(dx), elementwise=True, doc=DOCS[name])
     for name, forward in {**NON_DIFFERENTIABLE, **NON_DIFFERENTIABLE_UNARY}.items():

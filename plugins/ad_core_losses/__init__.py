@@ -16,7 +16,7 @@ from typing import Any
 from ad_core.extend import hookimpl
 
 from .classification import binary_cross_entropy_with_logits, cross_entropy, nll
-from .fused import FUSED
+from .fused import FUSED, FUSED_JVPS
 from .regression import huber, l1, mse
 
 #  name                                function                           module form
@@ -33,7 +33,8 @@ LOSSES = {
 @hookimpl
 def ad_core_register_ops(register: Any) -> None:
     for name, (forward, vjps, signature) in FUSED.items():
-        register(name, forward, vjps, signature=signature, domain=("real", "index", "positive"))
+        register(name, forward, vjps, jvp=FUSED_JVPS.get(name), signature=signature,
+                 domain=("real", "index", "positive"))
 
 
 @hookimpl

@@ -169,6 +169,36 @@ def softmax_cross_entropy_vjp(xp: Any, g: Any, ans: Any, x: Any, t: Any, w: Any,
     return out
 
 
+def softmax_cross_entropy_jvp(xp: Any, tangents: tuple[Any, ...], ans: Any, x: Any, t: Any,
+                              w: Any, *, ignore_index: int, label_smoothing: float,
+                              reduction: str, has_ignored: bool) -> Any:
+    """JVP for a tangent v of the logits: the forward formula differentiated term by term,
+    d lseᵢ = ⟨pᵢ, vᵢ⟩ and d x_{i,tᵢ} = v_{i,tᵢ}, then reduced as the loss is; one softmax (the
+    forward pass's, when it kept it) and a few row sums, no (N, C) gradient formed."""
+    n, c = x.shape
+    v = tangents[0]
+    keep, safe = _kept(xp, t, ignore_index, has_ignored)
+    weights = _sample_weights(xp, safe, w, keep, x.dtype)
+    d_lse = xp.sum(_softmax_of(xp, ans, x) * v, axis=1)
+    hit = xp.reshape(t, (n, 1)) == _arange(xp, c, 1, t.dtype, x.device)
+    d = d_lse - xp.sum(xp.where(hit, v, xp.zeros_like(v)), axis=1)
+    if weights is not None:
+        d = d * weights
+    if label_smoothing:
+        if w is None:
+            smooth = d_lse - xp.sum(v, axis=1) / c
+        else:
+            smooth = (xp.sum(w) * d_lse - xp.sum(v * w, axis=1)) / c
+        if keep is not None:
+            smooth = smooth * xp.astype(keep, x.dtype)
+        d = (1.0 - label_smoothing) * d + label_smoothing * smooth
+    if reduction == "sum":
+        return xp.sum(d)
+    if reduction == "mean":
+        return xp.sum(d) / (n if weights is None else xp.sum(weights))
+    return d
+
+
 def softmax_cross_entropy_signature(
     logits: Any, target: Any, weight: Any = None, /, *, ignore_index: int = -100,
     label_smoothing: float = 0.0, reduction: str = "mean",
@@ -221,4 +251,9 @@ def _tensor(x: Any) -> Tensor:
 FUSED = {
     "softmax_cross_entropy": (softmax_cross_entropy, [softmax_cross_entropy_vjp, None, None],
                               softmax_cross_entropy_signature),
+}
+
+#: name -> JVP rule (forward mode; the logits' tangent only: targets and weights have none)
+FUSED_JVPS = {
+    "softmax_cross_entropy": softmax_cross_entropy_jvp,
 }

@@ -31,7 +31,7 @@ import math
 import operator
 from typing import Any
 
-from ad_core.extend import Backend, ShapeError, where_zero
+from ad_core.extend import Backend, DTypeError, ShapeError, where_zero
 
 from .shapes import Params, one_axis, shape_of
 
@@ -59,6 +59,17 @@ def lean_key(key: Any) -> tuple[Any, ...] | None:
         elif kind is not int and k is not None and k is not Ellipsis:
             return None
     return parts if Ellipsis in parts else (*parts, Ellipsis)
+
+
+def check_width(op: str, key: tuple[Any, ...], shape: tuple[int, ...] | None) -> None:
+    """A ShapeError naming ``op`` when a lean ``key`` indexes more axes than ``shape`` has (None:
+    a scalar operand, unchecked)."""
+    if shape is None:
+        return
+    width = sum(1 for k in key if k is not None and k is not Ellipsis)
+    if width > len(shape):
+        raise ShapeError(f"{op}: {width} indices for an array of shape {tuple(shape)} "
+                         f"({len(shape)} axes)")
 
 
 def key_params(op: str, like: Any, shape: tuple[int, ...], key: Any) -> dict[str, Any]:
@@ -90,6 +101,9 @@ def key_params(op: str, like: Any, shape: tuple[int, ...], key: Any) -> dict[str
         entries.append(k)
         widths.append(k.ndim if kind == "bool" else 1)
         has_arrays = True
+    if sum(widths) > len(shape):
+        raise ShapeError(f"{op}: {sum(widths)} indices for an array of shape {tuple(shape)} "
+                         f"({len(shape)} axes)")
     params: dict[str, Any] = {}
     if any(type(k) is slice and k.step is not None and k.step < 0 for k in entries):
         params["flip"] = _unflip(op, entries, widths, shape)
@@ -260,6 +274,7 @@ def getitem_signature(x: Any, key: Any, /) -> Params:
     """
     key_tuple = lean_key(key)
     if key_tuple is not None:
+        check_width("getitem", key_tuple, shape_of(x))
         return (x,), {"key": key_tuple}
     return (x,), key_params("getitem", x, shape_of(x) or (), key)
 
@@ -271,6 +286,7 @@ def scatter_add_signature(values: Any, /, key: Any, shape: tuple[int, ...]) -> P
     shape = tuple(shape)
     key_tuple = lean_key(key)
     if key_tuple is not None:
+        check_width("scatter_add", key_tuple, shape)
         return (values,), {"key": key_tuple, "shape": shape}
     return (values,), {**key_params("scatter_add", values, shape, key), "shape": shape}
 
@@ -296,6 +312,8 @@ def index_add_signature(values: Any, indices: Any, /, *, axis: int, size: int) -
     indices add up. The adjoint of ``take``, so its gradient is ``take(g, indices, axis=axis)``."""
     shape = shape_of(values)
     index_shape = shape_of(indices)
+    if getattr(getattr(indices, "dtype", None), "kind", "").endswith("floating"):
+        raise DTypeError(f"index_add: indices must be integers, got {indices.dtype.name}")
     if shape is not None:
         axis = one_axis("index_add", axis, len(shape))
         if index_shape is not None and index_shape != (shape[axis],):

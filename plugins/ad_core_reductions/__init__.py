@@ -9,8 +9,7 @@ before the rules see it, and refuses Python scalars, which have no axes to reduc
 - :mod:`.softmax`: logsumexp, softmax, log_softmax, stable at large logits.
 - :mod:`.searching`: argmax, argmin, count_nonzero, all, any (no derivative).
 
-Each module's ``JVPS`` table holds the forward-mode rules (``prod`` has none: forward mode derives
-its rule from the VJP).
+Each module's ``JVPS`` table holds the forward-mode rules, one per differentiable reduction.
 """
 
 from __future__ import annotations

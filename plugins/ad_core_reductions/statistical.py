@@ -165,6 +165,11 @@ def _prod_vjp(xp: Any, g: Any, ans: Any, x: Any, axis: tuple[int, ...], dtype: A
     times 1, ``z - x_i`` or 0 for k = 1, 2, more. Every factor has the right value and the right
     slope, so the second derivatives are exact too, whatever the zeros.
     """
+    return restore_reduced(xp, g, axis, keepdims) * _prod_slope(xp, x, axis)
+
+
+def _prod_slope(xp: Any, x: Any, axis: tuple[int, ...]) -> Any:
+    """∂ prod / ∂x_i for every i, of x's shape: the product of the other factors (see above)."""
     zero = x == 0
     safe = xp.where(zero, xp.ones_like(x), x)
     p = xp.prod(safe, axis=axis, keepdims=True)
@@ -173,8 +178,7 @@ def _prod_vjp(xp: Any, g: Any, ans: Any, x: Any, axis: tuple[int, ...], dtype: A
     one, nil = xp.ones_like(z), xp.zeros_like(z)
     others_nonzero = xp.where(k == 0, one, xp.where(k == 1, z, nil))
     others_of_zero = xp.where(k == 1, one, xp.where(k == 2, z - x, xp.zeros_like(x)))
-    slope = xp.where(zero, p * others_of_zero, p / safe * others_nonzero)
-    return restore_reduced(xp, g, axis, keepdims) * slope
+    return xp.where(zero, p * others_of_zero, p / safe * others_nonzero)
 
 
 def _extremum_vjp(xp: Any, g: Any, ans: Any, x: Any, axis: tuple[int, ...],
@@ -254,9 +258,16 @@ def _std_jvp(xp: Any, tangents: tuple[Any, ...], ans: Any, x: Any, axis: tuple[i
     return xp.where(flat, xp.zeros_like(ans), d_var / (2.0 * xp.where(flat, xp.ones_like(ans), ans)))
 
 
-#: Forward-mode rules; ``prod`` has none and uses the rule ad_core derives from its VJP.
+def _prod_jvp(xp: Any, tangents: tuple[Any, ...], ans: Any, x: Any, axis: tuple[int, ...],
+              dtype: Any, keepdims: bool) -> Any:
+    """d prod = Σ_i (product of the other factors) t_i: the VJP's slope, summed against t."""
+    return xp.sum(_prod_slope(xp, x, axis) * tangents[0], axis=axis, keepdims=keepdims)
+
+
+#: Forward-mode rules, one per differentiable reduction.
 #  name              jvp
 JVPS = {
+    "prod":           _prod_jvp,
     "sum":            linear_jvp(_sum),
     "mean":           linear_jvp(_mean),
     "cumulative_sum": linear_jvp(_cumulative_sum),

@@ -196,6 +196,18 @@ def test_float_index_array_is_a_type_error(backend):
         ad.tensor(np.zeros(3))[ad.tensor([0.0, 1.0])]
 
 
+@pytest.mark.parametrize("key", [(0, 1, 2), (slice(None, None, -1), 0, 1), ([0], 1, 0)],
+                         ids=["ints", "backward-slice", "index-array"])
+def test_more_indices_than_axes_is_a_shape_error_naming_the_shape(backend, key):
+    with pytest.raises(ShapeError, match=r"getitem: 3 indices for an array of shape \(3, 4\)"):
+        ad.tensor(np.zeros((3, 4)))[key]
+
+
+def test_scatter_add_key_wider_than_its_shape_is_a_shape_error(backend):
+    with pytest.raises(ShapeError, match=r"scatter_add: 3 indices .* shape \(3, 3\)"):
+        ad.scatter_add(ad.tensor(np.ones(3)), key=(0, 1, 2), shape=(3, 3))
+
+
 # -- take -----------------------------------------------------------------------------------------
 
 TAKES = {

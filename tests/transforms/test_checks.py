@@ -7,7 +7,7 @@ import pytest
 
 import ad_core as ad
 from ad_core.extend import hookimpl
-from ad_core.testing import GradcheckError, gradgradcheck, jvpcheck
+from ad_core.testing import GradcheckError, gradcheck, gradgradcheck, jvpcheck
 
 
 def x64():
@@ -55,8 +55,6 @@ def test_jvpcheck_catches_a_wrong_jvp_rule(backend, plugin):
 
 @pytest.mark.parametrize("plugin", [FirstOrderOnlyVjp], indirect=True)
 def test_gradgradcheck_catches_a_vjp_that_is_only_right_at_first_order(backend, plugin):
-    from ad_core.testing import gradcheck
-
     assert gradcheck(ad.flat_vjp_cube, [x64()])
     with pytest.raises(GradcheckError, match="gradgradcheck"):
         gradgradcheck(ad.flat_vjp_cube, [x64()])
@@ -67,6 +65,15 @@ def test_the_checks_need_a_floating_input(backend):
         jvpcheck(lambda i: i, [ad.tensor(np.array([1]))])
     with pytest.raises(GradcheckError, match="no floating-point tensor"):
         gradgradcheck(lambda i: i, [ad.tensor(np.array([1]))])
+
+
+@pytest.mark.parametrize("check", [gradcheck, jvpcheck, gradgradcheck])
+def test_the_checks_fail_where_a_derivative_is_not_finite(backend, check):
+    """sqrt at -1 is NaN on both sides: nothing was checked, so the check must not pass."""
+    with np.errstate(invalid="ignore"), pytest.raises(GradcheckError, match="nan"):
+        check(ad.sqrt, [ad.tensor(np.array([-1.0, 2.0]))])
+    with np.errstate(invalid="ignore"):
+        assert check(ad.sqrt, [ad.tensor(np.array([-1.0, 2.0]))], raise_exception=False) is False
 
 
 REPRESENTATIVE = {
