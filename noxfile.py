@@ -58,6 +58,14 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (MkDocs, mkdocs.yml) with every warning an error."""
+    session.install("-e", ".[docs]")
+    session.run("mkdocs", "build", "--strict", "--site-dir", "site", *session.posargs,
+                env={"NO_MKDOCS_2_WARNING": "1"})
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Run the benchmarks (``bench/``) against torch's own autograd and hand-written NumPy."""
     session.install("-e", ".", TORCH)

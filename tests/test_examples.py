@@ -138,3 +138,16 @@ def test_vanishing_gradients_shows_sigmoid_vanishing_and_the_remedies_working(tm
     assert 0.1 < ratio[("sigmoid", "xavier", "layer norm")] < 10    # normalisation mends it
     assert ratio[("sigmoid", "xavier", "shortcuts")] > 1e-3         # shortcuts carry it back
     assert plot.stat().st_size > 1000
+
+
+def test_every_example_is_run_by_some_test():
+    """Each ``examples/*.py`` script, and each plugin package under ``examples/plugins/``, is
+    named by a test that runs it (a smoke run with small sizes is enough)."""
+    tests = ROOT / "tests"
+    sources = "\n".join(p.read_text() for p in tests.rglob("*.py"))
+    scripts = sorted(p.name for p in (ROOT / "examples").glob("*.py"))
+    packages = sorted(p.name for p in (ROOT / "examples" / "plugins").iterdir() if p.is_dir())
+    assert scripts and packages
+    missing = [s for s in scripts if f'"{s}"' not in sources]
+    missing += [p for p in packages if f'"{p}"' not in sources]
+    assert not missing, f"no test runs these examples: {missing}; add a smoke test"
