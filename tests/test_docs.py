@@ -34,10 +34,16 @@ def test_readme_python_blocks_run(index):
         ad_core.set_backend("numpy")
 
 
+PLUGIN_PACKAGES = sorted(p.name for p in (ROOT / "plugins").iterdir() if (p / "__init__.py").exists())
 MODULES = sorted(
     m.name for m in pkgutil.walk_packages(ad_core.__path__, "ad_core.")
     if not m.name.endswith("pytest_plugin")
-)
+) + [
+    m.name
+    for package in PLUGIN_PACKAGES
+    for m in [pkgutil.ModuleInfo(None, package, True),  # type: ignore[arg-type]
+              *pkgutil.walk_packages(importlib.import_module(package).__path__, f"{package}.")]
+]
 
 
 @pytest.mark.parametrize("name", ["ad_core", *MODULES])
