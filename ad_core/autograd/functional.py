@@ -57,6 +57,19 @@ def _argnums(argnums: int | Sequence[int], n: int) -> tuple[int, ...]:
 PLAIN, TANGENTS, OUTER = 0, 1, 2
 
 
+def _surrounding_mode() -> int:
+    """How a backward pass must run whatever its inputs, given the transforms around it.
+
+    ``f`` may close over tensors that an outer transform differentiates (``grad`` of a function
+    that calls ``grad(lambda x: x * y)``, with ``y`` the outer argument); the inner result then
+    depends on them through the backward pass itself, which must therefore be recorded (inside
+    an outer ``grad``) or run on tensors (inside an outer ``jvp``). Unrecorded, that dependence
+    would silently be a zero."""
+    if _DEPTH.get() > 0 and is_grad_enabled():
+        return OUTER
+    return TANGENTS if LIVE_LEVELS else PLAIN
+
+
 def _prepare(x: Any) -> tuple[Tensor, Tensor, int]:
     """For a tensor to differentiate with respect to: the tensor to call the function with, the
     leaf whose cotangent the backward pass returns, and how that pass runs (PLAIN, TANGENTS or
@@ -158,7 +171,7 @@ def value_and_grad(
         call_args = list(args)
         targets: list[Tensor | None] = []
         trees = []
-        mode = PLAIN
+        mode = _surrounding_mode()
         for a in nums:
             call_args[a], leaves, tree, how = _prepare_tree(args[a])
             targets += leaves
@@ -221,7 +234,7 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
     [3.0, 3.0]
     """
     call, targets, trees = [], [], []
-    mode = PLAIN
+    mode = _surrounding_mode()
     for p in primals:
         arg, leaves, tree, how = _prepare_tree(p)
         call.append(arg)

@@ -55,6 +55,7 @@ from ad_core.autograd.functional import _DEPTH, _call_traced
 from ad_core.autograd.grad_mode import is_grad_enabled
 from ad_core.autograd.node import Node, post_order
 from ad_core.autograd.pytree import TreeDef, flatten, unflatten
+from ad_core.autograd.recording import LIVE_LEVELS
 from ad_core.autograd.tensor import Tensor
 from ad_core.errors import (
     DTypeError,
@@ -120,15 +121,11 @@ def _check_tangent(t: Any, p: Any, where: str) -> Tensor | None:
 
 
 def _differentiated_outside(leaves: list[Any]) -> bool:
-    """Whether an outer transform differentiates the primals (then the recorded constants would
-    lose that dependence)."""
-    outer_grad = _DEPTH.get() > 0 and is_grad_enabled()
-    for leaf in leaves:
-        if not isinstance(leaf, Tensor):
-            continue
-        if type(_peel(leaf)) is DualTensor or (outer_grad and base(leaf)._requires_grad):
-            return True
-    return False
+    """Whether an outer transform may differentiate what ``f`` computes, through the primals or
+    through tensors ``f`` closes over (then the recorded constants would lose that dependence)."""
+    if (_DEPTH.get() > 0 and is_grad_enabled()) or LIVE_LEVELS:
+        return True
+    return any(isinstance(leaf, Tensor) and type(_peel(leaf)) is DualTensor for leaf in leaves)
 
 
 def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., Any]]:
