@@ -46,7 +46,7 @@ from ad_core.autograd.creation import tensor
 from ad_core.autograd.tensor import Tensor
 from ad_core.backends.registry import load_backend
 from ad_core.backends.selection import get_backend
-from ad_core.errors import CheckpointError
+from ad_core.errors import CheckpointError, DTypeError
 
 __all__ = ["FORMAT", "VERSION", "save", "load"]
 
@@ -342,8 +342,11 @@ def _build(node: dict[str, Any], hosts: dict[str, np.ndarray], backend: str | No
     if kind == "ndarray":
         return host
     dtype = node["dtype"]
-    if dtype == "bfloat16":
-        where = load_backend(backend) if backend is not None else get_backend()
-        if not where.supports("bfloat16"):
-            dtype = "float32"
+    where = load_backend(backend) if backend is not None else get_backend()
+    if dtype == "bfloat16" and not where.supports("bfloat16"):
+        dtype = "float32"
+    elif not where.supports(dtype):
+        raise DTypeError(f"load: the checkpoint's array {node['member']!r} is {dtype}, which "
+                         f"backend {where.name!r} cannot hold; load it onto another backend "
+                         f"(ad.load(path, backend=...)) and cast it there")
     return tensor(host, dtype=dtype, backend=backend, device=device)

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ad_core import random
 from ad_core.autograd.creation import tensor, to_numpy
 from ad_core.autograd.tensor import Tensor
 
@@ -25,7 +26,9 @@ class DataLoader:
     ``DataLoader(X, y, batch_size=32, shuffle=True, seed=0)`` yields ``(X_batch, y_batch)``
     tuples; every array must have the same number of samples (its first axis). With
     ``shuffle=True`` each epoch (each ``for`` loop over the loader) visits the samples in a new
-    random order, reproducibly when ``seed`` is given; ``drop_last=True`` skips the last batch
+    random order, reproducibly: the orders come from ``seed``, or without one from a seed drawn
+    from :mod:`ad_core.random` when the loader is made (so ``ad.random.seed(n)`` fixes them, as
+    ``torch.manual_seed`` does torch's); ``drop_last=True`` skips the last batch
     when it would be smaller than ``batch_size``. ``backend=``/``device=`` pin where the
     tensors go; otherwise they follow the backend in force while iterating.
 
@@ -55,6 +58,8 @@ class DataLoader:
         self.drop_last = bool(drop_last)
         self.backend = backend
         self.device = device
+        if seed is None and self.shuffle:  # follow ad.random.seed(n), as torch's loader follows
+            seed = int(random.integers(0, 2**62, backend="numpy").item())  # torch.manual_seed
         self._rng = np.random.default_rng(seed)
 
     @staticmethod

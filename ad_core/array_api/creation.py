@@ -29,10 +29,31 @@ def _leaf(array: Any, backend: Backend) -> Tensor:
 
 
 def asarray(obj: Any, /, *, dtype: Any = None, device: Any = None, copy: bool | None = None) -> Tensor:
-    """A tensor from Python data or an array (see :func:`ad_core.tensor`)."""
-    if isinstance(obj, Tensor) and copy:
-        obj = _leaf(obj._backend.xp.asarray(obj._array, copy=True), obj._backend)
-    return tensor(obj, dtype=dtype, device=device)
+    """A tensor from Python data or an array (see :func:`ad_core.tensor`).
+
+    A tensor comes back as itself, history included, as ``jnp.asarray`` returns a traced array:
+    generic Array API code that normalises its inputs with ``xp.asarray(x)`` stays
+    differentiable. ``dtype=`` casts it and ``device=`` moves it, ``copy=True`` copies it, each
+    recorded like any op; ``copy=False`` refuses a conversion that needs a copy. (``ad.tensor(x)``,
+    like ``torch.tensor``, is the one that returns detached values.)
+    """
+    if not isinstance(obj, Tensor):
+        return tensor(obj, dtype=dtype, device=device)
+    out = obj
+    moves = device is not None and out._backend.device(device) != out.device
+    casts = (dtype is not None
+             and out._backend.from_native[out._backend.native_dtype(dtype)] != out.dtype)
+    if copy is False and (moves or casts):
+        raise ValueError(f"asarray: copy=False, but the tensor ({out.dtype.name} on "
+                         f"{out.device}) needs a copy to become {dtype or out.dtype} on "
+                         f"{device or out.device}")
+    if moves:
+        out = out.to(device=device)
+    if casts:
+        out = out.astype(dtype)
+    elif copy and out is obj:
+        out = out.astype(out.dtype, copy=True)
+    return out
 
 
 def zeros(shape: int | tuple[int, ...], *, dtype: Any = None, device: Any = None) -> Tensor:

@@ -28,7 +28,13 @@ from ad_core.autograd.node import Node, post_order
 from ad_core.autograd.recording import LIVE_LEVELS
 from ad_core.autograd.tensor import Tensor
 from ad_core.backends.selection import using
-from ad_core.errors import GradientError, GraphFreedError, OpError, ShapeError
+from ad_core.errors import (
+    BackendMismatchError,
+    GradientError,
+    GraphFreedError,
+    OpError,
+    ShapeError,
+)
 from ad_core.ops.helpers import unbroadcast
 from ad_core.ops.namespace import rule_namespace
 
@@ -226,8 +232,13 @@ def _seed(t: Tensor, g: Any, create_graph: bool) -> Any:
             )
         g = xp.ones_like(t._array)
     elif isinstance(g, Tensor):
+        if g._backend is not t._backend:
+            raise BackendMismatchError(f"backward: grad lives on backend {g._backend.name!r}, the "
+                                       f"output on {t._backend.name!r}; move it with .to(backend=...)")
         if tuple(g.shape) != tuple(t.shape):
             raise ShapeError(f"backward: grad has shape {g.shape}, the output has {t.shape}")
+        if g.dtype != t.dtype:  # as torch does: the cotangent takes the output's dtype
+            g = g.astype(t.dtype)
         g = g if create_graph else g._array
     else:
         g = t._backend.asarray(g, dtype=t.dtype, device=t.device)
@@ -328,6 +339,13 @@ def _wrap(g: Any, like: Tensor, create_graph: bool) -> Tensor | None:
 
 
 def _accumulate(old: Tensor, new: Tensor, create_graph: bool) -> Tensor:
+    if old.shape != new.shape or old.dtype != new.dtype or old._backend is not new._backend:
+        # a .grad assigned by hand; adding would broadcast or promote it without a word
+        raise GradientError(
+            f"backward: the leaf's .grad holds {old.dtype.name}{list(old.shape)} on backend "
+            f"{old._backend.name!r}, its gradient is {new.dtype.name}{list(new.shape)} on "
+            f"{new._backend.name!r}; a .grad set by hand must match the tensor (or be None)"
+        )
     if create_graph or old._node is not None:
         return old + new
     return Tensor._make(old._array + new._array, old._backend, None, False)

@@ -9,6 +9,7 @@ import numpy as np
 from ad_core.autograd.tensor import Tensor
 from ad_core.backends.registry import backend_of_array, load_backend
 from ad_core.backends.selection import current
+from ad_core.errors import DTypeError
 
 __all__ = ["tensor", "to_numpy", "as_tensor"]
 
@@ -44,6 +45,13 @@ def tensor(
             )
         return out.requires_grad_() if requires_grad else out
 
+    if isinstance(data, (list, tuple)):
+        inner = _first_tensor(data)
+        if inner is not None:  # a list of tensors (0-d losses, rows): their backend and device
+            data = np.asarray(_to_host(data))
+            if backend is None:
+                backend = inner._backend.name
+                device = inner.device if device is None else device
     source = None if isinstance(data, (list, tuple, int, float, bool, complex)) else backend_of_array(data)
     if source is not None and source.name != "numpy" and backend is None:
         target = source
@@ -69,8 +77,40 @@ def tensor(
         array = target.from_foreign(data, source, dev)
         if dtype is not None:
             array = target.xp.astype(array, target.native_dtype(dtype))
+    if array.dtype not in target.from_native:  # an object array: a dict, Nones, strings
+        raise DTypeError(f"tensor: cannot make a tensor of {type(data).__name__} data "
+                         f"{_preview(data)}: it gives {target.name} dtype {array.dtype}, which "
+                         f"ad_core does not support (a pytree of tensors goes to the transforms "
+                         f"as it is, not through ad.tensor)")
     out = Tensor._make(array, target, None, False)
     return out.requires_grad_() if requires_grad else out
+
+
+def _preview(data: Any) -> str:
+    text = repr(data)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _first_tensor(data: list[Any] | tuple[Any, ...]) -> Tensor | None:
+    """A tensor among ``data``'s elements, or in its first nested list at each depth (a list of
+    tensors is a list of rows of one kind, so that is where one would be)."""
+    while True:
+        for item in data:
+            if isinstance(item, Tensor):
+                return item
+        nested = next((item for item in data if isinstance(item, (list, tuple))), None)
+        if nested is None:
+            return None
+        data = nested
+
+
+def _to_host(data: Any) -> Any:
+    """``data`` with every tensor in it replaced by a NumPy copy (which keeps its dtype)."""
+    if isinstance(data, Tensor):
+        return data.numpy()
+    if isinstance(data, (list, tuple)):
+        return [_to_host(item) for item in data]
+    return data
 
 
 def as_tensor(data: Any) -> Tensor:

@@ -64,7 +64,7 @@ from ad_core.autograd.backward import _fit, run_backward
 from ad_core.autograd.dual import DualTensor
 from ad_core.autograd.grad_mode import GRAD_ENABLED, enable_grad
 from ad_core.autograd.pytree import flatten, unflatten
-from ad_core.autograd.recording import LIVE_LEVELS, _coerce, apply
+from ad_core.autograd.recording import LIVE_LEVELS, PLAIN, _coerce, apply
 from ad_core.autograd.tensor import Tensor
 from ad_core.backends.selection import using
 from ad_core.dtypes import DType
@@ -79,9 +79,9 @@ from ad_core.errors import (
 from ad_core.ops.namespace import rule_namespace
 from ad_core.ops.op import Op
 
-__all__ = ["jvp", "apply_dual", "derived_jvp", "as_argument", "transfer_dual"]
+__all__ = ["jvp", "apply_dual", "derived_jvp", "as_argument", "tangent_arguments",
+           "transfer_dual"]
 
-_ATOMS = (Tensor, int, float, bool, complex, type(None))  # what apply takes without coercion
 _COUNTER = itertools.count(1)
 
 
@@ -117,7 +117,7 @@ def apply_dual(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor 
     if dead:
         args = tuple(_peel(a) for a in args)
     for a in args:
-        if not isinstance(a, _ATOMS):  # array-likes (lists, NumPy arrays) become tensors first
+        if type(a) not in PLAIN and not isinstance(a, Tensor):  # array-likes, NumPy scalars
             args = _coerce(op, args, next(a for a in args if isinstance(a, Tensor)))
             break
     primals = list(args)
@@ -135,7 +135,7 @@ def apply_dual(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor 
         return out
     backend = out._backend
     for key, value in params.items():
-        if type(value) is DType or (key == "dtype" and type(value) is str):
+        if type(value) is DType or (key == "dtype" and value is not None):
             params = {**params, key: backend.native_dtype(value)}
     tangent = _push(op, tuple(tangents), out, tuple(primals), params)
     result = DualTensor._wrap(out, top, tangent)
@@ -249,15 +249,17 @@ def derived_jvp(op: Op, tangents: tuple[Any, ...], ans: Tensor, inputs: tuple[An
 def as_argument(x: Any) -> Any:
     """An argument of a transformed function: a tensor, a pytree holding tensors, or data.
 
-    A container that holds no tensor at all (a nested list of numbers, a NumPy array) is data for
-    one tensor, as ``ad.tensor`` reads it; a container holding tensors is a pytree.
+    A list or tuple of numbers alone (nested or not), or a NumPy array, is data for one tensor, as
+    ``ad.tensor`` reads it; a dict, or a container holding a tensor or a None (a tangent left
+    out, as in ``{"w": t, "b": None}`` or ``{"w": None, "b": None}``), is a pytree.
     """
     from ad_core.autograd.creation import tensor
 
-    if isinstance(x, Tensor):
+    if isinstance(x, (Tensor, dict)):
         return x
     leaves, _ = flatten(x)
-    if isinstance(x, (tuple, list, dict)) and any(isinstance(leaf, Tensor) for leaf in leaves):
+    if isinstance(x, (tuple, list)) and any(leaf is None or isinstance(leaf, Tensor)
+                                            for leaf in leaves):
         return x
     return tensor(x)
 
@@ -292,6 +294,14 @@ def checked_tangent(t: Any, p: Tensor, prefix: str) -> Tensor:
     if t.shape != p.shape:
         raise ShapeError(f"{prefix}a tangent of shape {t.shape} for a primal of shape {p.shape}")
     return t
+
+
+def tangent_arguments(tangents: Any, args: tuple[Any, ...], prefix: str) -> tuple[Any, ...]:
+    """Each tangent as a pytree matching its argument: array-like data (a list of numbers, a
+    Python float) for a tensor argument becomes a tensor of that argument's dtype and backend, not
+    of the default dtype (which may differ: float32 on torch)."""
+    return tuple(t if t is None else checked_tangent(t, a, prefix) if isinstance(a, Tensor)
+                 else as_argument(t) for t, a in zip(tangents, args, strict=True))
 
 
 def _split(o: Any, level: int) -> tuple[Any, Any]:
@@ -333,8 +343,9 @@ def jvp(f: Callable[..., Any], primals: tuple[Any, ...] | list[Any],
                 all(t is None or isinstance(t, Tensor) for t in tangents):  # no pytrees: quicker
             out = f(*(_dual_input(p, t, level) for p, t in zip(primals, tangents, strict=True)))
         else:
-            p_leaves, p_tree = flatten(tuple(as_argument(p) for p in primals))
-            t_leaves, t_tree = flatten(tuple(t if t is None else as_argument(t) for t in tangents))
+            args = tuple(as_argument(p) for p in primals)
+            p_leaves, p_tree = flatten(args)
+            t_leaves, t_tree = flatten(tangent_arguments(tangents, args, "jvp: "))
             if p_tree != t_tree:
                 raise GradientError(f"jvp: tangents have structure {t_tree!r}, primals {p_tree!r}")
             duals = [_dual_input(p, t, level) for p, t in zip(p_leaves, t_leaves, strict=True)]

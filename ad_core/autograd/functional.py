@@ -19,12 +19,14 @@ from typing import Any
 from ad_core.autograd.backward import run_backward
 from ad_core.autograd.creation import tensor
 from ad_core.autograd.dual import DualTensor, base
-from ad_core.autograd.forward import as_argument
+from ad_core.autograd.forward import _peel, as_argument
 from ad_core.autograd.grad_mode import enable_grad, is_grad_enabled
+from ad_core.autograd.node import Node, post_order
 from ad_core.autograd.pytree import TreeDef, flatten, unflatten
-from ad_core.autograd.recording import LIVE_LEVELS
+from ad_core.autograd.recording import LIVE_LEVELS, apply
 from ad_core.autograd.tensor import Tensor
 from ad_core.errors import GradientError
+from ad_core.ops.op import Op
 
 __all__ = ["grad", "value_and_grad", "vjp"]
 
@@ -47,7 +49,18 @@ def _argnums(argnums: int | Sequence[int], n: int) -> tuple[int, ...]:
     for a in nums:
         if not -n <= a < n:
             raise GradientError(f"argnums {argnums!r} is out of range for a call with {n} arguments")
-    return tuple(a % n for a in nums)
+    normal = tuple(a % n for a in nums)
+    if len(set(normal)) != len(normal):  # each argument can be differentiated only once
+        raise GradientError(f"argnums {argnums!r} names an argument twice (for a call with {n} "
+                            f"arguments); each must be unique")
+    return normal
+
+
+#: The identity as an op: an input differentiated inside an outer transform is replaced by its
+#: alias, a node of its own, so that the inner gradient counts the uses of the argument and not
+#: those of the tensor it was made from (which ``f`` may also close over).
+ALIAS = Op("alias", lambda xp, x: x, [lambda xp, g, ans, x: g],
+           jvp=lambda xp, tangents, ans, x: tangents[0], plugin="ad_core")
 
 
 #: How a transform's backward pass runs: on raw arrays, its result without history (PLAIN); on
@@ -70,20 +83,43 @@ def _surrounding_mode() -> int:
     return TANGENTS if LIVE_LEVELS else PLAIN
 
 
+def closes_over_grad(outputs: Sequence[Any], targets: Sequence[Tensor | None]) -> bool:
+    """Whether the graph behind ``outputs`` reaches a leaf that requires grad besides ``targets``.
+
+    Such a leaf is a tensor ``f`` closed over (a model's parameter in a gradient penalty): at the
+    top level, where no outer transform says so, a later ``.backward()`` through this transform's
+    result must still reach it, so the pass is recorded as inside an outer transform. One walk
+    over the recorded nodes; nothing is walked with recording off."""
+    if not is_grad_enabled():
+        return False
+    own = {id(t) for t in targets if t is not None}
+    roots = [o._node for o in outputs if isinstance(o, Tensor) and o._node is not None]
+    for node in post_order(roots):
+        for parent in node.parents:
+            if (parent is not None and type(parent) is not Node and id(parent) not in own
+                    and parent._requires_grad):
+                return True
+    return False
+
+
 def _prepare(x: Any) -> tuple[Tensor, Tensor, int]:
     """For a tensor to differentiate with respect to: the tensor to call the function with, the
     leaf whose cotangent the backward pass returns, and how that pass runs (PLAIN, TANGENTS or
     OUTER).
 
     At the top level the function gets a fresh leaf sharing ``x``'s array (no history). Inside
-    another transform an input that requires grad is used as it is, so the outer transform sees
-    through. An input carrying a forward-mode tangent (inside ``ad.jvp``) keeps its tangent around
-    the fresh leaf, and the backward pass is recorded so that the tangent flows through it too.
+    another transform an input that requires grad gets a recorded alias of itself (an identity
+    op), so the outer transform sees through; the alias, not ``x``, is what this transform
+    differentiates with respect to, so uses of ``x`` that ``f`` closes over stay constants here
+    (``grad(lambda a: grad(lambda t: t * a)(a))`` is 1, not 2: no perturbation confusion). An
+    input carrying a forward-mode tangent (inside ``ad.jvp``) keeps its tangent around the fresh
+    leaf, and the backward pass is recorded so that the tangent flows through it too.
     """
     t = x if isinstance(x, Tensor) else tensor(x)
     leaf = base(t)
     if leaf._requires_grad and _DEPTH.get() > 0 and is_grad_enabled():
-        return t, leaf, OUTER
+        alias = apply(ALIAS, (t,), {})
+        return alias, base(alias), OUTER
     fresh = Tensor._make(leaf._array, leaf._backend, None, False).requires_grad_()
     if leaf is t or not LIVE_LEVELS:
         return fresh, fresh, PLAIN
@@ -126,6 +162,33 @@ def _finish(t: Any, mode: int) -> Any:
     if type(t) is DualTensor:
         return DualTensor._wrap(_finish(t._primal, mode), t._level, _finish(t._tangent, mode))
     return t.detach()
+
+
+def split_aux(result: Any, name: str) -> tuple[Any, Any]:
+    """``(value, aux)`` from what a function called with ``has_aux=True`` returned."""
+    if isinstance(result, (tuple, list)) and len(result) == 2:
+        return result[0], result[1]
+    got = type(result).__name__
+    if isinstance(result, (tuple, list)):
+        got += f" of length {len(result)}"
+    raise GradientError(f"{name} with has_aux=True: the function must return a pair (value, aux), "
+                        f"got {got}")
+
+
+def finish_aux(aux: Any, mode: int) -> Any:
+    """The tensors of ``aux`` as :func:`_finish` leaves a result: without history or the tangents
+    of finished ``jvp`` calls unless an outer transform differentiates them. Containers (dicts,
+    lists, tuples, named tuples) keep their type and order; anything else is returned as it is."""
+    if isinstance(aux, Tensor):
+        return _finish(_peel(aux), mode)
+    kind = type(aux)
+    if kind is dict:
+        return {k: finish_aux(v, mode) for k, v in aux.items()}
+    if kind is list or kind is tuple:
+        return kind(finish_aux(v, mode) for v in aux)
+    if isinstance(aux, tuple) and hasattr(kind, "_fields"):
+        return kind(*(finish_aux(v, mode) for v in aux))
+    return aux
 
 
 def _zeros_if_none(g: Tensor | None, like: Tensor) -> Tensor:
@@ -178,7 +241,7 @@ def value_and_grad(
             trees.append(tree)
             mode = max(mode, how)
         result = _call_traced(f, *call_args, **kwargs)
-        value, aux = result if has_aux else (result, None)
+        value, aux = split_aux(result, "grad") if has_aux else (result, None)
         if not isinstance(value, Tensor):
             raise GradientError(f"grad: the function must return a Tensor, got {type(value).__name__}")
         if value.size != 1:
@@ -186,6 +249,8 @@ def value_and_grad(
                 f"grad: the function must return a single element, got shape {value.shape}; "
                 f"use ad.vjp for non-scalar outputs"
             )
+        if mode != OUTER and closes_over_grad([value], targets):
+            mode = OUTER
         grads = _cotangents([value], [None], targets, mode, retain=mode == OUTER)
         grads = [_finish(g, mode) for g in grads]
         out = []
@@ -194,7 +259,7 @@ def value_and_grad(
             grads = grads[tree.leaves:]
         g_out = out[0] if single else tuple(out)
         value = _finish(value, mode)
-        return ((value, aux), g_out) if has_aux else (value, g_out)
+        return ((value, finish_aux(aux, mode)), g_out) if has_aux else (value, g_out)
 
     return wrapper
 
@@ -243,17 +308,28 @@ def vjp(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[[Any], tupl
         mode = max(mode, how)
     out = _call_traced(f, *call)
     o_leaves, o_tree = flatten(out)
+    if mode != OUTER and closes_over_grad(o_leaves, targets):
+        mode = OUTER
     for o in o_leaves:
         if not isinstance(o, Tensor):
             raise GradientError(f"vjp: the function must return tensors, got {type(o).__name__}")
 
     def vjp_fn(cotangent: Any) -> tuple[Any, ...]:
-        u_leaves, u_tree = ([cotangent], o_tree) if o_tree.kind == "leaf" else flatten(cotangent)
+        if o_tree.kind != "leaf":
+            u_leaves, u_tree = flatten(cotangent)
+        elif cotangent is None or isinstance(as_argument(cotangent), Tensor):  # array-likes too
+            u_leaves, u_tree = [cotangent], o_tree
+        else:
+            u_leaves, u_tree = [], flatten(cotangent)[1]
         if u_tree != o_tree:
             raise GradientError(f"vjp: the cotangent has structure {u_tree!r}, the output "
                                 f"{o_tree!r}")
-        grads = [_finish(g, mode) for g in
-                 _cotangents(o_leaves, u_leaves, targets, mode, retain=True)]
+        # called inside a transform (grad or jvp of the pullback with respect to u), the pass
+        # must run on tensors so that u's history or tangents flow through it, whatever mode the
+        # vjp itself was taken in
+        how = max(mode, _surrounding_mode())
+        grads = [_finish(g, how) for g in
+                 _cotangents(o_leaves, u_leaves, targets, how, retain=True)]
         result = []
         for tree in trees:
             result.append(unflatten(tree, grads[:tree.leaves]))

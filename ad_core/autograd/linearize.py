@@ -50,8 +50,9 @@ from ad_core.autograd.forward import (
     as_argument,
     checked_tangent,
     jvp,
+    tangent_arguments,
 )
-from ad_core.autograd.functional import _DEPTH, _call_traced
+from ad_core.autograd.functional import _DEPTH, _call_traced, closes_over_grad
 from ad_core.autograd.grad_mode import is_grad_enabled
 from ad_core.autograd.node import Node, post_order
 from ad_core.autograd.pytree import TreeDef, flatten, unflatten
@@ -89,9 +90,10 @@ class _Step:
         self.node = node
         self.keys = tuple(keys)
         backend = node.backend
-        self.inputs = tuple(
+        self.inputs = tuple(  # each on its own backend (the input of a move lives on another)
             a if a is None or isinstance(a, int | float | bool | complex)
-            else Tensor._make(a, backend, None, False) for a in saved
+            else Tensor._make(a, _backend_of(parent, backend), None, False)
+            for a, parent in zip(saved, node.parents, strict=True)
         )
         self.ans = Tensor._make(node.ans, backend, None, False)
         # the fast path: the op's own JVP rule on raw arrays, everything resolved here, once
@@ -102,10 +104,25 @@ class _Step:
         self.params = node.params
 
 
-def _plan(outputs: list[Tensor]) -> list[_Step]:
-    """The recorded nodes behind ``outputs`` in an order where every node follows its inputs',
-    keeping only those with a floating output (others carry no tangent)."""
-    steps = [_Step(node) for node in post_order(o._node for o in outputs if o._node is not None)]
+def _backend_of(parent: Any, default: Any) -> Any:
+    """The backend of an input recorded with ``parent`` (its node, its leaf, or None)."""
+    if type(parent) is Node:
+        return parent.backend
+    return default if parent is None else parent._backend
+
+
+def _plan(outputs: list[Tensor], leaves: set[int]) -> list[_Step]:
+    """The recorded nodes behind ``outputs`` that depend on the primals (the fresh leaves whose
+    ids are ``leaves``), in an order where every node follows its inputs', keeping only those
+    with a floating output (others carry no tangent). The history of tensors ``f`` closes over
+    is left out: they are constants, and their saved values may be gone."""
+    reached: set[Any] = set(leaves)
+    steps = []
+    for node in post_order(o._node for o in outputs if o._node is not None):
+        if any(parent is not None and (parent if type(parent) is Node else id(parent)) in reached
+               for parent in node.parents):
+            reached.add(node)
+            steps.append(_Step(node))
     return [s for s in steps if s.ans.dtype.is_floating]
 
 
@@ -135,7 +152,8 @@ def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., 
     (None for a leaf without one), and returns the tangent of ``out``, of ``out``'s structure:
     ``ad.jvp(f, primals, tangents)[1]``, without re-running ``f``. Each call costs one JVP rule
     per recorded op, on the saved primal values (see the module's docstring); call it as often
-    as you like. Tensors ``f`` closes over are constants.
+    as you like. Tensors ``f`` closes over are constants of the tangent map; when one requires grad,
+    ``f_jvp`` runs ``ad.jvp`` per call instead, so that ``.backward()`` through it reaches them.
 
     >>> import ad_core as ad
     >>> out, f_jvp = ad.linearize(lambda x: ad.sin(x) * x, ad.tensor([0.0, 1.0]))
@@ -162,8 +180,10 @@ def linearize(f: Callable[..., Any], *primals: Any) -> tuple[Any, Callable[..., 
         if not isinstance(o, Tensor):
             raise GradientError(f"linearize: the function must return tensors, got "
                                 f"{type(o).__name__}")
-    steps = _plan(o_leaves)
+    if closes_over_grad(o_leaves, fresh):  # a later .backward() must see f's closure: re-run
+        return out, _rerunning(f, args, p_leaves, p_tree)
     leaf_keys = [id(x) if isinstance(x, Tensor) and x._requires_grad else None for x in fresh]
+    steps = _plan(o_leaves, {k for k in leaf_keys if k is not None})
 
     def f_jvp(*tangents: Any) -> Any:
         """The tangent of ``f``'s output along ``tangents`` (one per primal), at the primals
@@ -197,7 +217,8 @@ def _tangent_leaves(tangents: tuple[Any, ...], n: int, p_tree: TreeDef,
     if len(tangents) != n:
         raise GradientError(f"linearize: f_jvp takes {n} tangent(s), one per primal, got "
                             f"{len(tangents)}")
-    t_leaves, t_tree = flatten(tuple(t if t is None else as_argument(t) for t in tangents))
+    args = unflatten(p_tree, p_leaves)
+    t_leaves, t_tree = flatten(tangent_arguments(tangents, args, "linearize: "))
     if t_tree != p_tree:
         raise GradientError(f"linearize: the tangents have structure {t_tree!r}, the primals "
                             f"{p_tree!r}")

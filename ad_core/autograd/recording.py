@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from ad_core.autograd.grad_mode import GRAD_ENABLED
 from ad_core.autograd.node import Node
 from ad_core.autograd.tensor import Tensor
@@ -35,6 +37,10 @@ from ad_core.ops.op import Op
 __all__ = ["apply", "function_for", "LIVE_LEVELS"]
 
 _SCALARS = (int, float, bool, complex)
+#: The arguments apply hands to the rules as they are: tensors aside, Python numbers of exactly
+#: these types. A NumPy scalar (even ``np.float64``, a subclass of float) is turned into the
+#: Python number it holds first, so that it never promotes a float32 tensor, as in torch.
+PLAIN = frozenset((int, float, bool, complex, type(None)))
 
 #: The levels of the ``ad.jvp`` calls running now, in any thread. Empty (falsy) unless forward mode
 #: is in use; then tensors may carry tangents, and :func:`apply` hands them to forward mode.
@@ -71,7 +77,7 @@ def apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
                 parents.append(a if a._node is None else a._node)
             else:
                 parents.append(None)
-        elif a is None or isinstance(a, _SCALARS):
+        elif type(a) in PLAIN:
             arrays.append(a)
             parents.append(None)
         else:
@@ -82,7 +88,7 @@ def apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
         _check_devices(op, backend, args)
     if params:
         for key, value in params.items():
-            if type(value) is DType or (key == "dtype" and type(value) is str):
+            if type(value) is DType or (key == "dtype" and value is not None):
                 params = {**params, key: backend.native_dtype(value)}
     forward, vjps = op.kernels.get(backend.name) or op.generic
     try:
@@ -91,16 +97,24 @@ def apply(op: Op, args: tuple[Any, ...], params: dict[str, Any]) -> Tensor:
         raise
     except Exception as exc:
         raise _failure(op, backend, args, params, exc) from exc
-    if record and vjps is not None and GRAD_ENABLED.get():
+    # only floating results carry history (as in torch): an integer or boolean result, such as a
+    # cast astype(x, int32) or sum(x, dtype=int64), is piecewise constant in its inputs
+    if (record and vjps is not None and GRAD_ENABLED.get()
+            and out.dtype in backend.floating_natives):
         node = Node(op, vjps, tuple(parents), tuple(arrays), out, params, backend)
         return Tensor._make(out, backend, node, True)
     return Tensor._make(out, backend, None, False)
 
 
 def _coerce(op: Op, args: tuple[Any, ...], like: Tensor | None) -> tuple[Any, ...]:
-    """Turn non-tensor array-likes into tensors on ``like``'s backend (or the one in force)."""
+    """Turn non-tensor array-likes into tensors on ``like``'s backend (or the one in force), and
+    NumPy scalars next to a tensor into Python numbers."""
     from ad_core.autograd.creation import tensor
 
+    if like is None:
+        like = next((a for a in args if isinstance(a, Tensor)), None)
+    if like is not None:
+        args = tuple(_python_number(a) for a in args)
     if like is None:
         if all(a is None or isinstance(a, _SCALARS) for a in args):
             out = list(args)
@@ -108,6 +122,9 @@ def _coerce(op: Op, args: tuple[Any, ...], like: Tensor | None) -> tuple[Any, ..
                 if a is not None:
                     out[i] = tensor(a)
                     break
+            else:  # nothing to make a tensor of: apply would come back here forever
+                raise OpTypeError(f"{op.name} (plugin {op.plugin!r}): no array among the inputs "
+                                  f"({_describe(args)})")
             return tuple(out)
         return tuple(a if a is None or isinstance(a, (*_SCALARS, Tensor)) else tensor(a) for a in args)
     return tuple(
@@ -115,6 +132,21 @@ def _coerce(op: Op, args: tuple[Any, ...], like: Tensor | None) -> tuple[Any, ..
         else tensor(a, backend=like._backend.name, device=like.device)
         for a in args
     )
+
+
+def _python_number(a: Any) -> Any:
+    """``a`` as a plain Python number if it is a NumPy scalar or a subclass of one; else ``a``."""
+    if type(a) in PLAIN or isinstance(a, Tensor):
+        return a
+    if isinstance(a, bool | np.bool_):
+        return bool(a)
+    if isinstance(a, int | np.integer):
+        return int(a)
+    if isinstance(a, float | np.floating):
+        return float(a)
+    if isinstance(a, complex | np.complexfloating):
+        return complex(a)
+    return a
 
 
 def _check_devices(op: Op, backend: Any, args: tuple[Any, ...]) -> None:
@@ -164,6 +196,15 @@ def _failure(op: Op, backend: Any, args: tuple[Any, ...], params: dict[str, Any]
     )
 
 
+def _misfit(op: Op, signature: Callable[..., Any], exc: TypeError) -> TypeError:
+    """A call that does not fit the op's signature (``x.sum(0)``, ``reshape(x, 2, 2)``): Python's
+    message with the op's name for the signature function's, and the op's usage line."""
+    message = str(exc).replace(f"{signature.__name__}()", f"{op.name}()")
+    first = (signature.__doc__ or "").strip().split("\n", 1)[0]
+    usage = first.split(":", 1)[0] if first.startswith(f"{op.name}(") else ""
+    return TypeError(f"{message}; usage: {usage}" if usage else message)
+
+
 def function_for(op: Op) -> Callable[..., Tensor]:
     """The user-facing function of ``op`` (``ad.exp``), made once and cached on the op."""
     fn = op.function
@@ -178,7 +219,12 @@ def function_for(op: Op) -> Callable[..., Tensor]:
     else:
 
         def fn(*args: Any, **kwargs: Any) -> Tensor:
-            inputs, params = signature(*args, **kwargs)
+            try:
+                inputs, params = signature(*args, **kwargs)
+            except TypeError as exc:
+                if exc.__traceback__ is None or exc.__traceback__.tb_next is not None:
+                    raise  # raised inside the signature, which names the op itself
+                raise _misfit(op, signature, exc) from None
             return apply(op, inputs, params)
 
     fn.__name__ = fn.__qualname__ = op.name

@@ -201,6 +201,22 @@ class Tensor:
             )
         self._array = value._array
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> Tensor:
+        """``copy.deepcopy``: a leaf's values (a new array on the same backend and device), its
+        ``requires_grad`` and a copy of its ``.grad``. As in torch, a tensor with history is
+        refused (the copy could not share its graph); deep-copy ``x.detach()`` for its values."""
+        if self._node is not None:
+            raise GradientError(
+                f"deepcopy of a tensor with history (made by {self._node.op.name}); only leaf "
+                f"tensors can be deep-copied: copy x.detach() for the values"
+            )
+        out = Tensor._make(self._backend.xp.asarray(self._array, copy=True), self._backend, None,
+                           self._requires_grad)
+        memo[id(self)] = out
+        if self._grad is not None:
+            out._grad = self._grad.__deepcopy__(memo)
+        return out
+
     def detach(self) -> Tensor:
         """The same data without history (shares memory)."""
         return Tensor._make(self._array, self._backend, None, False)
@@ -238,6 +254,17 @@ class Tensor:
         return namespace
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        """NumPy's implicit conversion (``np.asarray(x)``, ``np.exp(x)``), refused for a tensor that
+        requires grad, as torch refuses it: NumPy's functions would drop its history, and the
+        gradient would silently miss their part. ``x.numpy()`` (or ``ad.to_numpy(x)``) copies
+        the values on purpose; ``ad.exp(x)`` keeps the history."""
+        if self._requires_grad:
+            raise TypeError(
+                "cannot convert a tensor that requires grad to a NumPy array implicitly: NumPy's "
+                "functions would drop its history, and gradients would silently miss their part; "
+                "use ad_core's ops (ad.exp(x), not np.exp(x)), or x.numpy() / x.detach() for a "
+                "constant copy"
+            )
         arr = self.numpy()
         return arr.astype(dtype) if dtype is not None else arr
 
@@ -273,6 +300,8 @@ class Tensor:
     def __repr__(self) -> str:
         body = np.array2string(self.numpy(), separator=", ", prefix="tensor(")
         extra = [f"backend={self._backend.name!r}", f"dtype={self.dtype.name}"]
+        if self.size == 0 and self.ndim != 1:  # "[]" alone does not tell (0, 3) from (2, 0)
+            extra.insert(0, f"shape={self.shape}")
         if self._backend.multi_device and self.device != self._backend.default_device:
             extra.append(f"device={str(self.device)!r}")
         if self._node is not None:
@@ -280,6 +309,15 @@ class Tensor:
         elif self._requires_grad:
             extra.append("requires_grad=True")
         return f"tensor({body}, {', '.join(extra)})"
+
+    def __format__(self, spec: str) -> str:
+        """A 0-d tensor formats as its number (``f"{loss:.4f}"``), as in torch and NumPy."""
+        if not spec:
+            return str(self)
+        if self.ndim != 0:
+            raise TypeError(f"format spec {spec!r} needs a 0-d tensor, got shape {self.shape}; "
+                            f"format .item() or .tolist() instead")
+        return format(self.item(), spec)
 
     __hash__ = object.__hash__
 
@@ -364,9 +402,13 @@ class Tensor:
         return _call("greater_equal", self, other)
 
     def __eq__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if other is None:  # Python's identity fallback: x == None is False, as in torch
+            return NotImplemented
         return _call("equal", self, other)
 
     def __ne__(self, other: Any) -> Tensor:  # type: ignore[override]
+        if other is None:
+            return NotImplemented
         return _call("not_equal", self, other)
 
     def __invert__(self) -> Tensor:
@@ -383,6 +425,13 @@ class Tensor:
 
     def __getitem__(self, key: Any) -> Tensor:
         return _call("getitem", self, key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        raise TypeError(
+            "Tensor does not support item assignment: tensors are immutable (as in JAX), so that "
+            "recorded graphs stay valid; build the new values instead, e.g. "
+            "ad.where(mask, value, x), or ad.concat of slices"
+        )
 
 
 from ad_core.autograd.recording import apply as _apply  # noqa: E402 - recording needs Tensor

@@ -26,8 +26,18 @@ def _move_back(xp: Any, g: Any, ans: Any, x: Any, *, source: Any, target: Any, d
     return _move(None, g, source=target, target=source, device=home)
 
 
+def _move_tangent(xp: Any, tangents: Any, ans: Any, x: Any, *, source: Any, target: Any,
+                  device: Any) -> Any:
+    """A move is linear: the tangent moves as the value does (``linearize`` needs this rule; the
+    one derived from the VJP would run on the wrong backend)."""
+    t = tangents[0]
+    if isinstance(t, Tensor):
+        return transfer(t, target.name, device)
+    return _move(None, t, source=source, target=target, device=device)
+
+
 #: The move itself as an op; it lives in the core because its output changes backend.
-TRANSFER = Op("to", _move, [_move_back], plugin="ad_core")
+TRANSFER = Op("to", _move, [_move_back], jvp=_move_tangent, plugin="ad_core")
 
 
 def transfer(t: Tensor, backend: str | None = None, device: Any = None) -> Tensor:

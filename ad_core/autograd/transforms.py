@@ -23,7 +23,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from ad_core.autograd.forward import as_argument, jvp
-from ad_core.autograd.functional import _argnums, grad, vjp
+from ad_core.autograd.functional import (
+    _argnums,
+    _surrounding_mode,
+    finish_aux,
+    grad,
+    split_aux,
+    vjp,
+)
 from ad_core.autograd.pytree import TreeDef, flatten, unflatten
 from ad_core.autograd.recording import function_for
 from ad_core.autograd.tensor import Tensor
@@ -74,7 +81,7 @@ def _jacrev(g: Callable[..., Any], xs: list[Any]) -> tuple[Any, TreeDef, list[li
     blocks: list[list[Any]] = []
     for k, o in enumerate(o_leaves):
         rows: list[list[Tensor]] = [[] for _ in in_leaves]
-        for j in range(o.size):
+        for j in range(o.size if o.dtype.is_floating else 0):  # no rows for an integer output
             seed = [_zeros(leaf, leaf.shape) for leaf in o_leaves]
             seed[k] = _basis(o, j)
             grads = flatten(back(unflatten(o_tree, seed)))[0]
@@ -86,8 +93,8 @@ def _jacrev(g: Callable[..., Any], xs: list[Any]) -> tuple[Any, TreeDef, list[li
 
 
 def _assemble_rows(o: Tensor, x: Any, rows: list[Tensor]) -> Any:
-    if not isinstance(x, Tensor) or not x.dtype.is_floating:
-        return None
+    if not isinstance(x, Tensor) or not x.dtype.is_floating or not o.dtype.is_floating:
+        return None  # (an integer or boolean output has no derivative, as it has no tangent)
     shape = (*o.shape, *x.shape)
     if not rows or x.size == 0:
         return _zeros(x, shape)
@@ -119,7 +126,7 @@ def _jacfwd(g: Callable[..., Any], xs: list[Any]) -> tuple[Any, TreeDef, list[li
             raise GradientError(f"jacobian: the function must return tensors, got {type(o).__name__}")
         row = []
         for x, cols in zip(in_leaves, columns, strict=True):
-            if not isinstance(x, Tensor) or not x.dtype.is_floating:
+            if not isinstance(x, Tensor) or not x.dtype.is_floating or not o.dtype.is_floating:
                 row.append(None)
             elif not cols or o.size == 0:
                 row.append(_zeros(o, (*o.shape, *x.shape)))
@@ -153,12 +160,13 @@ def jacobian(
     @functools.wraps(f)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         nums = _argnums(argnums, len(args))
+        how = _surrounding_mode()  # how to hand back aux: with history only for an outer transform
         aux: list[Any] = []
 
         def main(*call: Any, **kw: Any) -> Any:
             result = f(*call, **kw)
             if has_aux:
-                result, extra = result
+                result, extra = split_aux(result, "jacobian")
                 aux[:] = [extra]
             return result
 
@@ -174,7 +182,7 @@ def jacobian(
                 row = row[tree.leaves:]
             per_output.append(parts[0] if single else tuple(parts))
         jac = unflatten(o_tree, per_output)
-        return (jac, aux[0] if aux else None) if has_aux else jac
+        return (jac, finish_aux(aux[0], how) if aux else None) if has_aux else jac
 
     return wrapper
 

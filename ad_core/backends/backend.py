@@ -54,7 +54,7 @@ class Backend:
     __slots__ = (
         "name", "xp", "array_types", "default_device", "multi_device",
         "_devices", "_parse_device", "_to_numpy", "_device_of",
-        "to_native", "from_native", "rule_xp", "__weakref__",
+        "to_native", "from_native", "_native_types", "floating_natives", "rule_xp", "__weakref__",
     )  # fmt: skip
 
     def __init__(
@@ -97,6 +97,11 @@ class Backend:
             self.to_native[dtype] = native
             self.from_native[probe] = dtype
             self.from_native.setdefault(native, dtype)
+        # the types of the native dtype objects: another library's dtype is never looked up among
+        # them (array-api-strict warns when its dtypes are compared with NumPy's)
+        self._native_types = frozenset(type(d) for d in self.from_native)
+        #: The native dtypes of real floating arrays: the results that may carry history.
+        self.floating_natives = frozenset(n for n, d in self.from_native.items() if d.is_floating)
         self.default_device = default_device
         #: ``xp`` extended with the registered ops; set by the ops layer on first use.
         self.rule_xp: Any = None
@@ -121,8 +126,11 @@ class Backend:
                 raise DTypeError(
                     f"backend {self.name!r} has no {dtype.name}; it has: {have}"
                 ) from None
-        if dtype in self.from_native:
+        if type(dtype) in self._native_types and dtype in self.from_native:
             return dtype
+        named = _foreign_dtype(dtype)
+        if named is not None:  # another library's dtype: the same dtype here, by name
+            return self.native_dtype(named)
         raise DTypeError(f"{dtype!r} is not a dtype that backend {self.name!r} understands")
 
     def supports(self, dtype: DType | str) -> bool:
@@ -172,6 +180,8 @@ class Backend:
         dev = self.device(device) if device is not None else None
         if dev is None and not self.owns(data):
             dev = self.default_device
+        if getattr(data, "requires_grad", False) and self.owns(data):  # a torch tensor in torch's
+            data = data.detach()  # graph: ad_core records its own, and torch's would grow forever
         return self.xp.asarray(data, dtype=native, device=dev)
 
     def to_numpy(self, array: Any) -> np.ndarray:
@@ -205,3 +215,19 @@ class Backend:
     def dtypes_named(names: Iterable[str]) -> list[DType]:
         """The :class:`DType` objects for a list of names."""
         return [_dt.dtype_from_name(n) for n in names]
+
+
+def _foreign_dtype(dtype: Any) -> DType | None:
+    """The :class:`DType` another library's dtype object stands for, read by its name
+    (``np.float32``, ``np.dtype("int8")``, ``torch.float64``, ``array_api_strict.bool``), so that
+    ``dtype=np.float32`` means float32 on every backend; None if ``dtype`` names none."""
+    name = getattr(dtype, "name", None)  # NumPy and CuPy dtype objects
+    if not isinstance(name, str):
+        if isinstance(dtype, type) and issubclass(dtype, np.generic):  # NumPy's scalar types
+            name = np.dtype(dtype).name
+        else:  # torch.float32, array_api_strict.float32
+            name = str(dtype).rpartition(".")[2]
+    try:
+        return _dt.dtype_from_name(name)
+    except DTypeError:
+        return None

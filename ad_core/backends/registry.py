@@ -6,6 +6,7 @@ it is imported only when a user first selects the backend or hands ad_core one o
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -46,6 +47,7 @@ _SPECS: dict[str, BackendSpec] = {}
 _LOADED: dict[str, Backend] = {}
 _BY_MODULE: dict[str, str] = {}
 _loader: Callable[[], None] = lambda: None  # noqa: E731 - replaced by the plugin manager
+_LOAD_LOCK = threading.RLock()
 
 
 def set_plugin_loader(loader: Callable[[], None]) -> None:
@@ -92,6 +94,12 @@ def load_backend(name: str) -> Backend:
     if backend is not None:
         return backend
     _loader()
+    with _LOAD_LOCK:  # one Backend object per name, even when threads first use it together
+        backend = _LOADED.get(name)
+        return backend if backend is not None else _load(name)
+
+
+def _load(name: str) -> Backend:
     spec = _SPECS.get(name)
     if spec is None:
         raise UnknownBackendError(

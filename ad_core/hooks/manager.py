@@ -69,7 +69,8 @@ class PluginReport:
 
 _pm: pluggy.PluginManager | None = None
 _reports: dict[str, PluginReport] = {}
-_loaded = False
+_loaded = False  # every entry point has registered (read without the lock: the fast path)
+_loading = False  # the thread holding _lock is registering them (a re-entrant call returns)
 _lock = threading.RLock()
 
 
@@ -94,36 +95,44 @@ def _problem(report: PluginReport, message: str, *, raise_now: bool) -> None:
 
 def ensure_loaded() -> None:
     """Load every ``ad_core`` entry point and run its registration hooks (once per process)."""
-    global _loaded
+    global _loaded, _loading
     if _loaded:
         return
-    with _lock:
-        if _loaded:
+    with _lock:  # other threads wait here until registration is complete, never see it half done
+        if _loaded or _loading:
             return
-        _loaded = True
-        pm = _manager()
-        names = []
-        for ep in sorted(metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP),
-                         key=lambda e: e.name):
-            dist = getattr(ep, "dist", None)
-            report = PluginReport(
-                name=ep.name,
-                module=ep.value,
-                distribution=dist.metadata["Name"] if dist is not None else None,
-                version=dist.version if dist is not None else None,
-            )
-            if ep.name in _reports:
-                continue
-            _reports[ep.name] = report
-            try:
-                plugin = ep.load()
-            except Exception as exc:
-                _problem(report, f"plugin {ep.name!r} ({ep.value}) failed to import: "
-                                 f"{type(exc).__name__}: {exc}", raise_now=False)
-                continue
-            if _admit(pm, plugin, report, raise_now=False):
-                names.append(ep.name)
-        _run_registrations(pm, names, raise_now=False)
+        _loading = True
+        try:
+            _load_entry_points()
+        finally:
+            _loaded, _loading = True, False
+
+
+def _load_entry_points() -> None:
+    """Import every entry point and run the registration hooks of those that load."""
+    pm = _manager()
+    names = []
+    for ep in sorted(metadata.entry_points(group=hookspecs.ENTRY_POINT_GROUP),
+                     key=lambda e: e.name):
+        dist = getattr(ep, "dist", None)
+        report = PluginReport(
+            name=ep.name,
+            module=ep.value,
+            distribution=dist.metadata["Name"] if dist is not None else None,
+            version=dist.version if dist is not None else None,
+        )
+        if ep.name in _reports:
+            continue
+        _reports[ep.name] = report
+        try:
+            plugin = ep.load()
+        except Exception as exc:
+            _problem(report, f"plugin {ep.name!r} ({ep.value}) failed to import: "
+                             f"{type(exc).__name__}: {exc}", raise_now=False)
+            continue
+        if _admit(pm, plugin, report, raise_now=False):
+            names.append(ep.name)
+    _run_registrations(pm, names, raise_now=False)
 
 
 def _admit(pm: pluggy.PluginManager, plugin: Any, report: PluginReport, *, raise_now: bool) -> bool:

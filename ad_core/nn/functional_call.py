@@ -46,6 +46,19 @@ def _owner(module: Module, path: str) -> tuple[Module, str]:
                    f"{path!r}; it has {known}")
 
 
+def _places(module: Module) -> dict[int, list[tuple[Module, str]]]:
+    """Every (sub-module, name) holding each parameter or buffer, by the tensor's identity: a
+    tensor tied into two modules (a decoder reusing its encoder's weight) has two places, and
+    swapping it means swapping both, as torch.func.functional_call does (``tie_weights=True``)."""
+    places: dict[int, list[tuple[Module, str]]] = {}
+    for _, owner in module.named_modules():
+        for registry in ("_parameters", "_buffers"):
+            for name, value in owner.__dict__[registry].items():
+                if value is not None:
+                    places.setdefault(id(value), []).append((owner, name))
+    return places
+
+
 def functional_call(module: Module, tensors: Mapping[str, Tensor], *args: Any,
                     **kwargs: Any) -> Any:
     """``module(*args, **kwargs)`` with the parameters and buffers named in ``tensors`` replaced
@@ -53,16 +66,29 @@ def functional_call(module: Module, tensors: Mapping[str, Tensor], *args: Any,
 
     The tensors need not be parameters: gradients flow to them, not to the module's parameters,
     which is what ``ad.grad`` or ``ad.hessian`` over a dict of weights needs. Entries left out
-    keep the module's values. An unknown name raises a KeyError listing the module's names; a
-    value that is not a Tensor raises a TypeError.
+    keep the module's values. A tensor tied into several modules is swapped everywhere it is
+    used (naming it once is enough; different values for its names are a ValueError). An
+    unknown name raises a KeyError listing the module's names; a value that is not a Tensor
+    raises a TypeError.
     """
+    places = _places(module)
+    chosen: dict[tuple[int, str], tuple[str, Tensor]] = {}
     swaps = []
     for path, value in tensors.items():
         if not isinstance(value, Tensor):
             raise TypeError(f"functional_call: {path!r} must be a Tensor, got "
                             f"{type(value).__name__}")
         owner, leaf = _owner(module, path)
-        swaps.append((owner, leaf, owner.__dict__[leaf], value))
+        original = owner.__dict__[leaf]
+        for place, name in places.get(id(original), [(owner, leaf)]):  # every use of a tied one
+            earlier = chosen.setdefault((id(place), name), (path, value))
+            if earlier[1] is value:
+                if earlier[0] == path:
+                    swaps.append((place, name, place.__dict__[name], value))
+                continue
+            raise ValueError(f"functional_call: {earlier[0]!r} and {path!r} are one tensor "
+                             f"(tied) in {type(module).__name__}, but were given different "
+                             f"values; give one of them, or the same tensor for both")
     try:
         for owner, leaf, _, value in swaps:
             object.__setattr__(owner, leaf, value)

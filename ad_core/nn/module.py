@@ -368,8 +368,8 @@ class Module:
         if problems:
             raise StateDictError(f"load_state_dict into {type(self).__name__}: "
                                  + "; ".join(problems) + ". Nothing was changed.")
-        for current, new in staged:
-            current.data = new
+        for current, new in staged:  # a copy: the source (a NumPy array, a live torch model's
+            current.data = copy_tensor(new)  # weights) may change later, as torch's copy_ allows
         return IncompatibleKeys(missing, unexpected)
 
     # -- copying ----------------------------------------------------------------------------------

@@ -306,9 +306,12 @@ class Optimizer:
     def _restore(self, value: Any, p: Tensor, key: Any, name: str) -> Any:
         """A saved state value as this parameter's tensor (arrays) or as it was (numbers)."""
         if isinstance(value, Tensor) or hasattr(value, "__array__") or hasattr(value, "shape"):
-            host = value.numpy() if isinstance(value, Tensor) else np.asarray(value)
-            if host.ndim == 0 and not host.dtype.kind == "f":
+            # a copy: the source (a live torch optimizer's buffers) may change in place later
+            host = (value.numpy() if isinstance(value, Tensor) else np.asarray(value)).copy()
+            if host.ndim == 0 and host.dtype.kind != "f":
                 return host.item()
+            if host.ndim == 0 and name == "step" and host.item().is_integer():
+                return int(host.item())  # a step count, which torch keeps as a 0-d float tensor
             if self.state_shapes_follow_params and host.ndim and host.shape != p.shape:
                 raise ValueError(
                     f"{self._name}.load_state_dict: state {name!r} of parameter {key} has shape "

@@ -19,7 +19,7 @@ BINARY = {
     "subtract": (lambda xp, x, y: x - y,            lambda xp, g, ans, x, y: g,              lambda xp, g, ans, x, y: -g),
     "multiply": (lambda xp, x, y: x * y,            lambda xp, g, ans, x, y: g * y,          lambda xp, g, ans, x, y: g * x),
     "divide":   (lambda xp, x, y: x / y,            lambda xp, g, ans, x, y: g / y,          lambda xp, g, ans, x, y: -g * ans / y),
-    "pow":      (lambda xp, x, y: x ** y,           lambda xp, g, ans, x, y: g * y * x ** (y - 1),
+    "pow":      (lambda xp, x, y: x ** y,           lambda xp, g, ans, x, y: g * y * x ** (_one_where_zero(xp, y) - 1),
                                                                                              lambda xp, g, ans, x, y: g * ans * _log_or_zero(xp, x)),
 }  # fmt: skip
 
@@ -57,7 +57,8 @@ DOCS = {
     "subtract": "subtract(x1, x2, /): x1 - x2, elementwise with broadcasting.",
     "multiply": "multiply(x1, x2, /): x1 * x2, elementwise with broadcasting.",
     "divide": "divide(x1, x2, /): x1 / x2 (true division), elementwise with broadcasting.",
-    "pow": "pow(x1, x2, /): x1 ** x2; d/dx2 is x1**x2 log(x1), taken as 0 where x1 <= 0.",
+    "pow": "pow(x1, x2, /): x1 ** x2; d/dx1 is x2 x1**(x2 - 1), 0 where x2 == 0 (x1**0 is 1 "
+           "even at x1 = 0), and d/dx2 is x1**x2 log(x1), taken as 0 where x1 <= 0.",
     "negative": "negative(x, /): -x.",
     "positive": "positive(x, /): +x (a copy of the values).",
     "floor_divide": "floor_divide(x1, x2, /): x1 // x2 (no derivative).",
@@ -77,6 +78,18 @@ DOCS = {
     "logical_xor": "logical_xor(x1, x2, /): elementwise XOR of truth values.",
     "logical_not": "logical_not(x, /): elementwise NOT of truth values.",
 }
+
+
+def _one_where_zero(xp: Any, y: Any) -> Any:
+    """``y`` with its zeros replaced by 1, for the exponent of d(x**y)/dx = y x**(y - 1).
+
+    Where y == 0, x**y is the constant 1 and its slope is 0 for every x; the factor ``y`` makes
+    it 0, and the exponent 0 (rather than -1) keeps ``x**(y - 1)`` finite at x = 0, so the slope
+    is 0 there too rather than 0 * inf = NaN, and so are its own derivatives (torch and JAX agree).
+    """
+    if isinstance(y, int | float):
+        return y if y != 0 else 1
+    return xp.where(y == 0, xp.ones_like(y), y)
 
 
 def _log_or_zero(xp: Any, x: Any) -> Any:

@@ -77,8 +77,8 @@ def relu(xp: Any, x: Any) -> Any:
 
 
 def relu_vjp(xp: Any, g: Any, ans: Any, x: Any) -> Any:
-    """g where x > 0, else 0."""
-    return g * (x > 0)
+    """0 where x <= 0, else g (NaN inputs pass it, as in torch; no inf * 0 where g is infinite)."""
+    return np.where(x <= 0, 0.0, g)
 
 
 # -- convolution and pooling (plugin ``nn``'s ops) ---------------------------------------------

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ad_core.extend import where_zero
-
 
 def sigmoid(xp: Any, x: Any) -> Any:
     """sigmoid(x, /): the logistic function 1 / (1 + exp(-x)), stable for large |x|.
@@ -25,7 +23,8 @@ def sigmoid(xp: Any, x: Any) -> Any:
 
 
 def relu(xp: Any, x: Any) -> Any:
-    """relu(x, /): max(x, 0). Derivative 1 for x > 0 and 0 for x <= 0 (as torch has it)."""
+    """relu(x, /): max(x, 0). Derivative 0 where x <= 0 and 1 elsewhere, NaN included (as torch
+    has it: its kernel zeroes the cotangent where x <= 0)."""
     return xp.maximum(x, xp.zeros_like(x))
 
 
@@ -57,6 +56,6 @@ def _softplus_vjp(xp: Any, g: Any, ans: Any, x: Any, beta: float = 1.0,
 #  name        forward    signature            d/dx
 ACTIVATIONS = {
     "sigmoid":  (sigmoid,  None,                lambda xp, g, ans, x: g * ans * (1.0 - ans)),
-    "relu":     (relu,     None,                lambda xp, g, ans, x: where_zero(xp, x > 0, g)),
+    "relu":     (relu,     None,                lambda xp, g, ans, x: xp.where(x <= 0, xp.zeros_like(g), g)),
     "softplus": (softplus, softplus_signature,  _softplus_vjp),
 }  # fmt: skip

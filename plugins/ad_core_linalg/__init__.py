@@ -106,7 +106,8 @@ def _tensordot_signature(x1: Any, x2: Any, /, *,
     """tensordot(x1, x2, /, *, axes=2): sum the products over pairs of axes.
 
     ``axes=n`` pairs the last ``n`` axes of ``x1`` with the first ``n`` of ``x2``; a pair of
-    sequences pairs ``axes[0][i]`` of ``x1`` with ``axes[1][i]`` of ``x2``. The result has the
+    sequences pairs ``axes[0][i]`` of ``x1`` with ``axes[1][i]`` of ``x2`` (a pair of ints, one
+    axis each). The result has the
     remaining axes of ``x1``, then those of ``x2``.
     """
     s1, s2 = _shape("tensordot", x1), _shape("tensordot", x2)
@@ -124,6 +125,8 @@ def _tensordot_axes(s1: tuple[int, ...], s2: tuple[int, ...],
             raise ShapeError(f"{where}: axes must be between 0 and {min(len(s1), len(s2))}")
         pair = (tuple(range(len(s1) - axes, len(s1))), tuple(range(axes)))
     else:
+        if len(axes) == 2:  # a pair of single axes, as NumPy takes them: (1, 0) is ([1], [0])
+            axes = tuple((a,) if isinstance(a, int) else a for a in axes)
         if len(axes) != 2 or len(axes[0]) != len(axes[1]):
             raise ShapeError(f"{where}: give two sequences of axes of the same length")
         pair = (_axes(where, axes[0], len(s1)), _axes(where, axes[1], len(s2)))

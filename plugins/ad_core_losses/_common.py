@@ -38,6 +38,15 @@ def same_shape(loss: str, input: Tensor, target: Tensor) -> None:
                          f"{target.shape}; they must match (reshape one of them)")
 
 
+def float_target(input: Tensor, target: Tensor) -> Tensor:
+    """Integer or boolean targets (labels read as integers) in the input's floating dtype: the
+    standard does not mix integers with floats (array-api-strict refuses), and NumPy would
+    promote a float32 loss to float64."""
+    if target.dtype.is_floating or not input.dtype.is_floating:
+        return target
+    return xp.astype(target, input.dtype)
+
+
 def is_integer(t: Tensor) -> bool:
     """Whether ``t`` holds integers (class indices)."""
     return t.dtype.kind in ("signed integer", "unsigned integer")

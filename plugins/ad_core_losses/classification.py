@@ -15,7 +15,15 @@ from typing import Any
 from ad_core.extend import DTypeError, ShapeError, Tensor
 from ad_core.extend import array_api as xp
 
-from ._common import as_tensor, check_class_indices, check_reduction, is_integer, reduce, same_shape
+from ._common import (
+    as_tensor,
+    check_class_indices,
+    check_reduction,
+    float_target,
+    is_integer,
+    reduce,
+    same_shape,
+)
 
 
 def _class_axis(loss: str, input: Tensor) -> int:
@@ -37,6 +45,8 @@ def _as_rows(loss: str, input: Tensor, target: Tensor) -> tuple[Tensor, Tensor, 
     if target.shape != expected:
         raise ShapeError(f"{loss}: input of shape {input.shape} needs a target of shape "
                          f"{expected} (one class index per sample), got {target.shape}")
+    if target.dtype != xp.int64:  # as int64, as torch wants them: flat positions i·C + tᵢ
+        target = xp.astype(target, xp.int64)  # would overflow 8-bit targets (uint8 masks)
     c = input.shape[axis]
     if input.ndim == 1:
         return xp.reshape(input, (1, c)), xp.reshape(target, (1,)), expected
@@ -117,6 +127,7 @@ def nll(input: Any, target: Any, weight: Any = None, *, ignore_index: int = -100
     rows, labels, shape = _as_rows("nll", input, target)
     n, c = rows.shape
     weight = _check_weight("nll", weight, c)
+    keep = None
     if check_class_indices("nll", labels, c, ignore_index):
         keep = labels != ignore_index
         labels = xp.where(keep, labels, xp.zeros_like(labels))
@@ -129,6 +140,8 @@ def nll(input: Any, target: Any, weight: Any = None, *, ignore_index: int = -100
     loss = -xp.take(xp.reshape(rows, (n * c,)), flat)
     if weights is not None:
         loss = loss * weights
+    if keep is not None:  # ignored samples get a zero gradient, also when the mean divides by
+        loss = xp.where(keep, loss, xp.zeros_like(loss))  # Σω = 0 (a 0/1 factor: 0·∞ = NaN)
     if reduction == "none":
         return xp.reshape(loss, shape)
     if reduction == "sum" or weights is None:
@@ -149,6 +162,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
     """
     check_reduction("binary_cross_entropy_with_logits", reduction)
     input, target = as_tensor(input), as_tensor(target)
+    target = float_target(input, target)
     same_shape("binary_cross_entropy_with_logits", input, target)
     if pos_weight is None:
         scale: Any = 1.0

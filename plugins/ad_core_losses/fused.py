@@ -67,6 +67,15 @@ def _arange(xp: Any, n: int, step: int, dtype: Any, device: Any) -> Any:
     return out
 
 
+def _drop_ignored(xp: Any, keep: Any, scale: Any) -> Any:
+    """A per-sample factor of the VJP, exactly 0 for ignored samples (``keep`` False), as torch's.
+
+    Multiplying by the 0/1 mask instead would give NaN when every sample is ignored: the mean's
+    factor is then g / Σω = g / 0, and 0 · ∞ is NaN, which the next optimizer step would write
+    into every weight (torch's gradient is 0 there, while its loss is NaN)."""
+    return scale if keep is None else xp.where(keep, scale, xp.zeros_like(scale))
+
+
 def _column(xp: Any, scale: Any) -> Any:
     """A per-sample factor as a column, to scale the rows of an (N, C) array; scalars as they are."""
     return xp.reshape(scale, (scale.shape[0], 1)) if scale.ndim == 1 else scale
@@ -161,10 +170,11 @@ def softmax_cross_entropy_vjp(xp: Any, g: Any, ans: Any, x: Any, t: Any, w: Any,
         r = g
     p = _softmax_of(xp, ans, x)
     hit = xp.reshape(t, (n, 1)) == _arange(xp, c, 1, t.dtype, x.device)
-    out = (p - xp.astype(hit, x.dtype)) * _column(xp, r if weights is None else weights * r)
+    scale = r if weights is None else _drop_ignored(xp, keep, weights * r)
+    out = (p - xp.astype(hit, x.dtype)) * _column(xp, scale)
     if label_smoothing:
         spread = p - 1.0 / c if w is None else (xp.sum(w) * p - w) / c
-        per = r if keep is None else xp.astype(keep, x.dtype) * r
+        per = _drop_ignored(xp, keep, r)
         out = (1.0 - label_smoothing) * out + label_smoothing * spread * _column(xp, per)
     return out
 
@@ -221,6 +231,8 @@ def softmax_cross_entropy_signature(
     if target.dtype.kind not in ("signed integer", "unsigned integer"):
         raise DTypeError(f"softmax_cross_entropy: target must hold integer class indices, got "
                          f"{target.dtype.name}")
+    if target.dtype != ad_xp.int64:  # flat positions i·C + tᵢ overflow 8-bit (uint8 masks)
+        target = ad_xp.astype(target, ad_xp.int64)
     if target.shape != logits.shape[:1]:
         raise ShapeError(f"softmax_cross_entropy: target has shape {target.shape}, expected "
                          f"({logits.shape[0]},) for logits of shape {logits.shape}")

@@ -15,7 +15,7 @@ from typing import Any
 from ad_core.extend import Tensor
 from ad_core.extend import array_api as xp
 
-from ._common import as_tensor, check_reduction, reduce, same_shape
+from ._common import as_tensor, check_reduction, float_target, reduce, same_shape
 
 
 def mse(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
@@ -27,6 +27,7 @@ def mse(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
     """
     check_reduction("mse", reduction)
     input, target = as_tensor(input), as_tensor(target)
+    target = float_target(input, target)
     same_shape("mse", input, target)
     d = input - target
     return reduce(d * d, reduction)
@@ -36,6 +37,7 @@ def l1(input: Any, target: Any, *, reduction: str = "mean") -> Tensor:
     """Mean absolute error (torch.nn.functional.l1_loss): ``|input − target|``, reduced."""
     check_reduction("l1", reduction)
     input, target = as_tensor(input), as_tensor(target)
+    target = float_target(input, target)
     same_shape("l1", input, target)
     return reduce(xp.abs(input - target), reduction)
 
@@ -47,6 +49,7 @@ def huber(input: Any, target: Any, *, delta: float = 1.0, reduction: str = "mean
     if not (isinstance(delta, int | float) and delta > 0):
         raise ValueError(f"huber: delta must be a number > 0, got {delta!r}")
     input, target = as_tensor(input), as_tensor(target)
+    target = float_target(input, target)
     same_shape("huber", input, target)
     d = input - target
     a = xp.abs(d)

@@ -215,7 +215,9 @@ def scatter_add(xp: Any, values: Any, key: tuple[Any, ...], shape: tuple[int, ..
             bare = tuple(k for k in key if k is not None)
             values = xp.reshape(xp.broadcast_to(values, out[key].shape), out[bare].shape)
             key = bare
-        out[key] = values
+        # a lone mask goes bare: array-api-strict converts a tuple key holding an array to NumPy,
+        # which fails off its CPU device
+        out[key[0] if len(key) == 1 else key] = values
     return xp.flip(out, axis=flip) if flip else out
 
 

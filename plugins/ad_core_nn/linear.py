@@ -116,6 +116,8 @@ class Embedding(Module):
                 bad = low if low < 0 else high
                 raise IndexError(f"Embedding(num_embeddings={self.num_embeddings}): index "
                                  f"{bad} is out of range")
+        if indices.dtype != array_api.int64:  # torch's kernels index with int64 (or int32) only
+            indices = array_api.astype(indices, array_api.int64)
         out = array_api.take(self.weight, indices, axis=0)
         if self.padding_idx is not None:  # the padding row is read, but never trained
             padding = array_api.expand_dims(indices == self.padding_idx, axis=-1)

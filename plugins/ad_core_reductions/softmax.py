@@ -2,8 +2,9 @@
 
 Each forward pass subtracts the maximum before exponentiating, so logits of 1000 in float32 give
 finite results; where the maximum is itself infinite it is replaced by 0, so a slice of ``-inf``
-gives ``-inf`` (logsumexp) rather than NaN. The VJPs reuse the forward's answer: the slope of
-logsumexp is softmax, and softmax's Jacobian is ``diag(s) - s sᵀ``.
+gives ``-inf`` (logsumexp) rather than NaN. The slope of logsumexp is softmax, computed from x
+like the forward pass (not as exp(x - logsumexp(x)), which goes wrong once the logsumexp rounds:
+[1, 1] rather than [1/2, 1/2] at [1e16, 1e16]); softmax's Jacobian is ``diag(s) - s sᵀ``.
 """
 
 from __future__ import annotations
@@ -77,8 +78,7 @@ def _log_softmax(xp: Any, x: Any, axis: tuple[int, ...]) -> Any:
 #  name           forward        vjp: g -> cotangent of x
 SOFTMAX = {
     "logsumexp":   (_logsumexp,   lambda xp, g, ans, x, axis, keepdims:
-                                      restore_reduced(xp, g, axis, keepdims)
-                                      * xp.exp(x - restore_reduced(xp, ans, axis, keepdims)),
+                                      restore_reduced(xp, g, axis, keepdims) * _softmax(xp, x, axis),
                     logsumexp_signature),
     "softmax":     (_softmax,     lambda xp, g, ans, x, axis:
                                       ans * (g - xp.sum(g * ans, axis=axis, keepdims=True)),
@@ -94,8 +94,7 @@ SOFTMAX = {
 #  name           jvp: tangents -> tangent of the result
 JVPS = {
     "logsumexp":   lambda xp, tangents, ans, x, axis, keepdims:
-                       xp.sum(tangents[0] * xp.exp(x - restore_reduced(xp, ans, axis, keepdims)),
-                              axis=axis, keepdims=keepdims),
+                       xp.sum(tangents[0] * _softmax(xp, x, axis), axis=axis, keepdims=keepdims),
     "softmax":     lambda xp, tangents, ans, x, axis:
                        ans * (tangents[0] - xp.sum(tangents[0] * ans, axis=axis, keepdims=True)),
     "log_softmax": lambda xp, tangents, ans, x, axis:

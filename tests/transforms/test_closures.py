@@ -51,7 +51,28 @@ def test_jvp_sees_through_the_closure_of_an_inner_transform(backend, inner):
     assert tangent.item() == pytest.approx(expected, rel=1e-12)
 
 
-def test_an_inner_grad_at_the_top_level_still_returns_a_value_without_history(backend):
+TOP_LEVEL = {
+    # name: (a derivative with respect to x at x = 3 of a function closing over y, d/dy of it)
+    "grad": (lambda y: ad.grad(lambda x: x * x * y)(scalar(3.0)), 6.0),
+    "vjp": (lambda y: ad.vjp(lambda x: x * x * y, scalar(3.0))[1](one())[0], 6.0),
+    "jvp": (lambda y: ad.jvp(lambda x: x * x * y, (scalar(3.0),), (one(),))[1], 6.0),
+    "jacobian": (lambda y: ad.sum(ad.jacobian(lambda x: x * x * y)(ad.tensor(np.array([3.0])))), 6.0),
+    "hvp": (lambda y: ad.hvp(lambda x: x * x * x * y, (scalar(3.0),), (one(),))[0], 18.0),
+    "linearize": (lambda y: ad.linearize(lambda x: x * x * y, scalar(3.0))[1](one()), 6.0),
+}
+
+
+@pytest.mark.parametrize("name", TOP_LEVEL)
+def test_backward_through_a_top_level_transform_reaches_the_tensors_it_closed_over(backend, name):
+    """A gradient penalty: the transform's result depends on y through the closure, and
+    ``.backward()`` of a loss built on it must see that (d/dy [inner + y²] = closed form + 2y)."""
+    f, expected = TOP_LEVEL[name]
     y = ad.tensor(np.float64(2.0), requires_grad=True)
-    g = ad.grad(lambda x: x * x * y)(scalar(3.0))
+    (f(y) + y * y).backward()
+    assert y.grad.item() == pytest.approx(expected + 4.0, rel=1e-12)
+
+
+def test_a_top_level_grad_over_constants_returns_a_value_without_history(backend):
+    c = ad.tensor(np.float64(2.0))
+    g = ad.grad(lambda x: x * x * c)(scalar(3.0))
     assert g.item() == 12.0 and not g.requires_grad
