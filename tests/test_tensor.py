@@ -94,3 +94,24 @@ def test_ops_are_methods_too(backend):
     x = ad.tensor([[1.0, 2.0], [3.0, 4.0]])
     assert x.sum().item() == 10.0
     assert x.sum(axis=0).tolist() == [4.0, 6.0]
+
+
+def test_tensor_copies_its_numpy_data_so_later_writes_to_the_array_do_not_reach_it(backend):
+    data = np.array([1.0, 2.0])
+    t = ad.tensor(data)
+    data[0] = 9.0
+    assert t.tolist() == [1.0, 2.0]
+
+
+def test_numpy_returns_a_copy_so_writing_to_it_does_not_change_the_tensor(backend):
+    t = ad.tensor([1.0, 2.0])
+    t.numpy()[:] = 0.0
+    assert t.tolist() == [1.0, 2.0]
+
+
+def test_tensor_of_a_torch_tensor_is_a_copy_on_every_backend(backend):
+    torch = pytest.importorskip("torch")
+    source = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    t = ad.tensor(source, backend=backend.name, device=backend.device)
+    source[0] = 9.0
+    assert t.tolist() == [1.0, 2.0]

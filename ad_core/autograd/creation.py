@@ -21,7 +21,7 @@ def tensor(
     backend: str | None = None,
     requires_grad: bool = False,
 ) -> Tensor:
-    """A tensor holding ``data``.
+    """A tensor holding a copy of ``data`` (as ``torch.tensor``; ``ad.asarray`` may share memory).
 
     Python data and NumPy arrays go to the backend and device in force (``ad.set_backend``,
     ``with ad.backend(...)``), so one script runs on any backend by changing one setting. An
@@ -72,9 +72,9 @@ def tensor(
     if source is None or source is target:
         if isinstance(data, np.generic):
             data = np.asarray(data)
-        array = target.asarray(data, dtype=dtype, device=dev)
+        array = target.asarray(data, dtype=dtype, device=dev, copy=True if source is not None else None)
     else:
-        array = target.from_foreign(data, source, dev)
+        array = target.from_foreign(data, source, dev, copy=True)
         if dtype is not None:
             array = target.xp.astype(array, target.native_dtype(dtype))
     if array.dtype not in target.from_native:  # an object array: a dict, Nones, strings

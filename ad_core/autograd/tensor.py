@@ -239,8 +239,8 @@ class Tensor:
         return self.numpy().tolist()
 
     def numpy(self) -> np.ndarray:
-        """A NumPy copy of the data (host memory)."""
-        return np.asarray(self._backend.to_numpy(self._array))
+        """A NumPy copy of the data (host memory): writing to it never changes the tensor."""
+        return np.array(self._backend.to_numpy(self._array), copy=True)
 
     def to(self, backend: str | None = None, device: Any = None) -> Tensor:
         """This tensor on another backend and/or device; gradients flow back through the move."""

@@ -174,30 +174,36 @@ class Backend:
         """Whether ``array`` is an array of this backend's library."""
         return isinstance(array, self.array_types)
 
-    def asarray(self, data: Any, dtype: Any = None, device: Any = None) -> Any:
-        """Make an array of this backend from Python data, a NumPy array or its own array."""
+    def asarray(self, data: Any, dtype: Any = None, device: Any = None,
+                copy: bool | None = None) -> Any:
+        """Make an array of this backend from Python data, a NumPy array or its own array;
+        ``copy`` as in the standard's ``asarray`` (None: copy only where needed)."""
         native = self.native_dtype(dtype)
         dev = self.device(device) if device is not None else None
         if dev is None and not self.owns(data):
             dev = self.default_device
         if getattr(data, "requires_grad", False) and self.owns(data):  # a torch tensor in torch's
             data = data.detach()  # graph: ad_core records its own, and torch's would grow forever
-        return self.xp.asarray(data, dtype=native, device=dev)
+        return self.xp.asarray(data, dtype=native, device=dev, copy=copy)
 
     def to_numpy(self, array: Any) -> np.ndarray:
         """A NumPy copy (or view, where the memory allows) of one of this backend's arrays."""
         return self._to_numpy(array)
 
-    def from_foreign(self, array: Any, source: Backend, device: Any = None) -> Any:
-        """Bring an array of another backend here: DLPack where both allow it, else via NumPy."""
+    def from_foreign(self, array: Any, source: Backend, device: Any = None,
+                     copy: bool = False) -> Any:
+        """Bring an array of another backend here: DLPack where both allow it, else via NumPy.
+        DLPack shares memory with ``array``; ``copy=True`` makes the result independent of it."""
         dev = self.device(device)
         try:
             moved = self.xp.from_dlpack(array)
             if self.multi_device and self.device_of(moved) != dev:
                 moved = self.xp.asarray(moved, device=dev)
+            elif copy:
+                moved = self.xp.asarray(moved, copy=True)
             return moved
         except Exception:  # DLPack refuses across devices or libraries that lack it
-            return self.xp.asarray(source.to_numpy(array), device=dev)
+            return self.xp.asarray(source.to_numpy(array), device=dev, copy=True if copy else None)
 
     def __repr__(self) -> str:
         return f"<ad_core backend {self.name!r}>"
