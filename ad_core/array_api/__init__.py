@@ -40,6 +40,8 @@ from ad_core.array_api.info import (
     isdtype,
     result_type,
 )
+from ad_core.array_api.sets import nonzero, unique_all, unique_counts, unique_inverse
+from ad_core.array_api.several import broadcast_arrays, broadcast_shapes, meshgrid, unstack
 from ad_core.autograd.recording import function_for
 from ad_core.dtypes import (
     bfloat16,
@@ -72,6 +74,8 @@ __all__ = [
     "__array_api_version__", "__array_namespace_info__",
     "arange", "asarray", "empty", "empty_like", "eye", "from_dlpack", "full", "full_like",
     "linspace", "ones", "ones_like", "zeros", "zeros_like",
+    "broadcast_arrays", "broadcast_shapes", "meshgrid", "unstack",
+    "nonzero", "unique_all", "unique_counts", "unique_inverse",
     "can_cast", "finfo", "iinfo", "isdtype", "result_type",
     "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
     "float16", "bfloat16", "float32", "float64", "complex64", "complex128",

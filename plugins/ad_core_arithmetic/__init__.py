@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ad_core.extend import elementwise_jvp, hookimpl, linear_jvp
+from ad_core.extend import DTypeError, array_api, elementwise_jvp, hookimpl, linear_jvp
 
 #  name         forward                              d/dx                                   d/dy
 BINARY = {
@@ -41,6 +41,9 @@ NON_DIFFERENTIABLE = {
     "bitwise_and":   lambda xp, x, y: x & y,
     "bitwise_or":    lambda xp, x, y: x | y,
     "bitwise_xor":   lambda xp, x, y: x ^ y,
+    "bitwise_left_shift":  lambda xp, x, y: x << y,
+    "bitwise_right_shift": lambda xp, x, y: x >> y,
+    "nextafter":     lambda xp, x, y: xp.nextafter(x, y),
     "logical_and":   lambda xp, x, y: xp.logical_and(x, y),
     "logical_or":    lambda xp, x, y: xp.logical_or(x, y),
     "logical_xor":   lambda xp, x, y: xp.logical_xor(x, y),
@@ -72,6 +75,11 @@ DOCS = {
     "bitwise_and": "bitwise_and(x1, x2, /): x1 & x2 for integer and boolean tensors.",
     "bitwise_or": "bitwise_or(x1, x2, /): x1 | x2 for integer and boolean tensors.",
     "bitwise_xor": "bitwise_xor(x1, x2, /): x1 ^ x2 for integer and boolean tensors.",
+    "bitwise_left_shift": "bitwise_left_shift(x1, x2, /): x1 << x2 for integer tensors (x2 >= 0).",
+    "bitwise_right_shift": "bitwise_right_shift(x1, x2, /): x1 >> x2 (arithmetic shift) for "
+                           "integer tensors (x2 >= 0).",
+    "nextafter": "nextafter(x1, x2, /): the next representable float after x1 towards x2 "
+                 "(no derivative).",
     "bitwise_invert": "bitwise_invert(x, /): ~x for integer and boolean tensors.",
     "logical_and": "logical_and(x1, x2, /): elementwise AND of truth values.",
     "logical_or": "logical_or(x1, x2, /): elementwise OR of truth values.",
@@ -112,6 +120,34 @@ def _astype_signature(x: Any, dtype: Any, /, *, copy: bool = True) -> tuple[tupl
     return (x,), {"dtype": dtype, "copy": copy}
 
 
+def _dtype_signature(op: str, kind: str, python: type) -> Any:
+    """A binary elementwise op's signature that refuses operands outside the dtype ``kind``
+    before the backend sees them (NumPy would give ``nextafter`` of integers a float result)."""
+
+    def signature(x1: Any, x2: Any, /) -> tuple[tuple[Any, ...], dict[str, Any]]:
+        for x in (x1, x2):
+            dtype = getattr(x, "dtype", None)
+            if isinstance(x, list | tuple):
+                continue  # Python data: its dtype is known once it is a tensor
+            ok = (isinstance(x, python) and not isinstance(x, bool) if dtype is None
+                  else array_api.isdtype(dtype, kind))
+            if not ok:
+                what = dtype if dtype is not None else type(x).__name__
+                raise DTypeError(f"{op}: takes {kind} operands, got {what}")
+        return (x1, x2), {}
+
+    signature.__doc__ = DOCS[op]
+    return signature
+
+
+#: Non-differentiable ops defined only for one kind of dtype: (kind, the Python scalar type).
+DTYPE_KINDS = {
+    "bitwise_left_shift":  ("integral", int),
+    "bitwise_right_shift": ("integral", int),
+    "nextafter":           ("real floating", float),
+}  # fmt: skip
+
+
 @hookimpl
 def ad_core_register_ops(register: Any) -> None:
     for name, (forward, dx, dy) in BINARY.items():
@@ -120,6 +156,7 @@ def ad_core_register_ops(register: Any) -> None:
     for name, (forward, dx) in UNARY.items():
         register(name, forward, dx, jvp=elementwise_jvp(dx), elementwise=True, doc=DOCS[name])
     for name, forward in {**NON_DIFFERENTIABLE, **NON_DIFFERENTIABLE_UNARY}.items():
-        register(name, forward, elementwise=True, doc=DOCS[name])
+        signature = _dtype_signature(name, *DTYPE_KINDS[name]) if name in DTYPE_KINDS else None
+        register(name, forward, elementwise=True, doc=DOCS[name], signature=signature)
     register("astype", _astype, lambda xp, g, ans, x, dtype, copy=True: g,
              jvp=linear_jvp(_astype), signature=_astype_signature)

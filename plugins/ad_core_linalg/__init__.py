@@ -1,4 +1,4 @@
-"""Linear algebra: matmul, tensordot, vecdot, matrix_transpose, outer.
+"""Linear algebra: matmul, tensordot, vecdot, matrix_transpose, outer, tril, triu.
 
 Every op checks its operands' shapes in its ``signature``, so a mismatch raises
 :class:`ShapeError` naming the op and both shapes before the backend sees it. The VJPs are the
@@ -227,6 +227,31 @@ def _tensordot(xp: Any, x1: Any, x2: Any, axes: tuple[tuple[int, ...], tuple[int
     return xp.tensordot(x1, x2, axes=axes)
 
 
+# -- tril, triu: keep the triangle on and below (above) diagonal k; the VJP keeps g's triangle ----
+
+
+def _triangle_signature(op: str, side: str) -> Any:
+    def signature(x: Any, /, *, k: int = 0) -> Params:
+        shape = _shape(op, x)
+        if shape is not None and len(shape) < 2:
+            raise ShapeError(f"{op}: needs at least 2 dimensions, got shape {shape}")
+        if not isinstance(k, int) or isinstance(k, bool):
+            raise TypeError(f"{op}: k must be an int, got {k!r}")
+        return (x,), {"k": k}
+
+    signature.__doc__ = (f"{op}(x, /, *, k=0): the {side} triangle of each matrix of ``x``: the "
+                         f"elements on and {side} diagonal ``k`` (0 the main diagonal, k > 0 above "
+                         f"it, k < 0 below), zeros elsewhere. The gradient is the same triangle "
+                         f"of the cotangent.")
+    return signature
+
+
+TRIANGLES = {
+    "tril": (lambda xp, x, k: xp.tril(x, k=k), lambda xp, g, ans, x, k: xp.tril(g, k=k), "below"),
+    "triu": (lambda xp, x, k: xp.triu(x, k=k), lambda xp, g, ans, x, k: xp.triu(g, k=k), "above"),
+}  # fmt: skip
+
+
 #  name        forward                                                d/dx1                                       d/dx2                                       signature
 LINALG = {
     "matmul":    (lambda xp, x1, x2: _mm(xp, x1, x2),                   _matmul_vjp_x1,                             _matmul_vjp_x2,                             _matmul_signature),
@@ -243,3 +268,6 @@ def ad_core_register_ops(register: Any) -> None:
     transpose = lambda xp, x: xp.matrix_transpose(x)  # noqa: E731
     register("matrix_transpose", transpose, lambda xp, g, ans, x: xp.matrix_transpose(g),
              jvp=linear_jvp(transpose), signature=_matrix_transpose_signature)
+    for name, (forward, vjp, side) in TRIANGLES.items():
+        register(name, forward, vjp, jvp=linear_jvp(forward),
+                 signature=_triangle_signature(name, side))

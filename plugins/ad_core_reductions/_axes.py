@@ -72,3 +72,16 @@ def count(shape: Sequence[int], axes: tuple[int, ...]) -> int:
     for a in axes:
         n *= shape[a]
     return n
+
+
+def cumulative_params(op: str, x: Any, axis: int | None, dtype: Any,
+                      include_initial: bool) -> dict[str, Any]:
+    """The params of a cumulative op (``cumulative_sum``, ``cumulative_prod``): ``axis`` checked
+    and made non-negative; it may be omitted only for 1-D input, as the standard says."""
+    shape = shape_of(op, x)
+    if axis is None:
+        if len(shape) != 1:
+            raise ShapeError(f"{op}: axis is required for an input of shape {shape}; only 1-D "
+                             f"input may omit it")
+        axis = 0
+    return {"axis": one_axis(op, x, axis), "dtype": dtype, "include_initial": include_initial}

@@ -10,9 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from ad_core.extend import ShapeError, linear_jvp, restore_reduced
+from ad_core.extend import linear_jvp, restore_reduced
 
-from ._axes import Axis, Params, count, nonempty, one_axis, reduced_axes, shape_of
+from ._axes import (
+    Axis,
+    Params,
+    count,
+    cumulative_params,
+    nonempty,
+    reduced_axes,
+)
 
 # -- signatures: the user's call -> (inputs, params) ----------------------------------------------
 
@@ -89,14 +96,7 @@ def cumulative_sum_signature(x: Any, /, *, axis: int | None = None, dtype: Any =
     ``axis`` may be omitted only for 1-D input. With ``include_initial`` the result starts with
     the empty sum (0) and is one longer along ``axis``.
     """
-    shape = shape_of("cumulative_sum", x)
-    if axis is None:
-        if len(shape) != 1:
-            raise ShapeError(f"cumulative_sum: axis is required for an input of shape {shape}; "
-                             f"only 1-D input may omit it")
-        axis = 0
-    return (x,), {"axis": one_axis("cumulative_sum", x, axis), "dtype": dtype,
-                  "include_initial": include_initial}
+    return (x,), cumulative_params("cumulative_sum", x, axis, dtype, include_initial)
 
 
 # -- forward rules --------------------------------------------------------------------------------
