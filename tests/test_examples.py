@@ -53,19 +53,25 @@ def printed_accuracy(out: str) -> float:
     return float(lines[0].split()[2])
 
 
-def test_train_digits_runs_on_every_backend_and_prints_the_test_accuracy(backend):
+#: the digits examples and their default number of epochs
+DIGITS = {"train_digits.py": 20, "train_digits_cnn.py": 10}
+
+
+@pytest.mark.parametrize("script", DIGITS)
+def test_digits_example_runs_on_every_backend_and_prints_the_test_accuracy(backend, script):
     pytest.importorskip("sklearn")
-    out = run_example("train_digits.py", "--epochs", "2", "--quiet", backend=backend)
-    assert f"trained 2 epoch(s) on {backend.name}" in out
+    out = run_example(script, "--epochs", "1", "--quiet", backend=backend)
+    assert f"trained 1 epoch(s) on {backend.name}" in out
     assert 0.5 < printed_accuracy(out) <= 1.0
 
 
-def test_train_digits_reaches_95_percent_on_the_held_out_split(tmp_path):
+@pytest.mark.parametrize("script", DIGITS)
+def test_digits_example_reaches_95_percent_on_the_held_out_split(tmp_path, script):
     pytest.importorskip("sklearn")
     pytest.importorskip("matplotlib")
     plot = tmp_path / "digits.png"
-    out = run_example("train_digits.py", "--backend", "numpy", "--plot", str(plot))
-    assert out.count("test accuracy ") == 20  # one line per epoch
+    out = run_example(script, "--backend", "numpy", "--plot", str(plot))
+    assert out.count("test accuracy ") == DIGITS[script]  # one line per epoch
     assert printed_accuracy(out) >= 0.95
     assert plot.stat().st_size > 1000
 
@@ -81,23 +87,6 @@ def test_train_digits_resumed_from_its_checkpoint_ends_where_an_uninterrupted_ru
     assert "trained 2 epoch(s)" in resumed
     straight = run_example("train_digits.py", "--epochs", "4", "--backend", "numpy", "--quiet")
     assert printed_accuracy(resumed) == printed_accuracy(straight)
-
-
-def test_train_digits_cnn_runs_on_every_backend_and_prints_the_test_accuracy(backend):
-    pytest.importorskip("sklearn")
-    out = run_example("train_digits_cnn.py", "--epochs", "1", "--quiet", backend=backend)
-    assert f"trained 1 epoch(s) on {backend.name}" in out
-    assert 0.5 < printed_accuracy(out) <= 1.0
-
-
-def test_train_digits_cnn_reaches_95_percent_on_the_held_out_split(tmp_path):
-    pytest.importorskip("sklearn")
-    pytest.importorskip("matplotlib")
-    plot = tmp_path / "cnn.png"
-    out = run_example("train_digits_cnn.py", "--backend", "numpy", "--plot", str(plot))
-    assert out.count("test accuracy ") == 10  # one line per epoch
-    assert printed_accuracy(out) >= 0.95
-    assert plot.stat().st_size > 1000
 
 
 def test_train_digits_cnn_resumed_with_its_batch_norm_statistics_matches_a_straight_run(tmp_path):
