@@ -140,21 +140,33 @@ def softmax_cross_entropy(xp: Any, x: Any, t: Any, w: Any, *, ignore_index: int,
     rows = _arange(xp, n, c, t.dtype, x.device) + t  # flat positions i·C + tᵢ
     loss = log_sum - xp.reshape(shifted, (n * c,))[rows]  # raw arrays here: plain indexing
     weights = _sample_weights(xp, t, w, keep, x.dtype)
+    loss = _smoothed_and_reduced(xp, loss, log_sum, shifted, w, keep, weights,
+                                 label_smoothing, reduction)
+    return _keep_softmax(xp, loss, e / sums)
+
+
+def _smoothed_and_reduced(xp: Any, per: Any, lse: Any, rows: Any, w: Any, keep: Any,
+                          weights: Any, label_smoothing: float, reduction: str) -> Any:
+    """The per-sample term ``per`` (−log p of the target, or its tangent) weighted, mixed with
+    label smoothing's uniform term, and reduced. The uniform term is linear in ``lse`` (each
+    row's log-sum-exp, or its tangent) and ``rows`` (the logits, or their tangent), so the
+    forward pass and its JVP share this code."""
+    n, c = rows.shape
     if weights is not None:
-        loss = loss * weights
+        per = per * weights
     if label_smoothing:
         if w is None:
-            smooth = log_sum - xp.sum(shifted, axis=1) / c
+            smooth = lse - xp.sum(rows, axis=1) / c
         else:
-            smooth = (xp.sum(w) * log_sum - xp.sum(shifted * w, axis=1)) / c
+            smooth = (xp.sum(w) * lse - xp.sum(rows * w, axis=1)) / c
         if keep is not None:
-            smooth = smooth * xp.astype(keep, x.dtype)
-        loss = (1.0 - label_smoothing) * loss + label_smoothing * smooth
+            smooth = smooth * xp.astype(keep, rows.dtype)
+        per = (1.0 - label_smoothing) * per + label_smoothing * smooth
     if reduction == "sum":
-        loss = xp.sum(loss)
-    elif reduction == "mean":
-        loss = xp.sum(loss) / (n if weights is None else xp.sum(weights))
-    return _keep_softmax(xp, loss, e / sums)
+        return xp.sum(per)
+    if reduction == "mean":
+        return xp.sum(per) / (n if weights is None else xp.sum(weights))
+    return per
 
 
 def softmax_cross_entropy_vjp(xp: Any, g: Any, ans: Any, x: Any, t: Any, w: Any, *,
@@ -192,21 +204,7 @@ def softmax_cross_entropy_jvp(xp: Any, tangents: tuple[Any, ...], ans: Any, x: A
     d_lse = xp.sum(_softmax_of(xp, ans, x) * v, axis=1)
     hit = xp.reshape(t, (n, 1)) == _arange(xp, c, 1, t.dtype, x.device)
     d = d_lse - xp.sum(xp.where(hit, v, xp.zeros_like(v)), axis=1)
-    if weights is not None:
-        d = d * weights
-    if label_smoothing:
-        if w is None:
-            smooth = d_lse - xp.sum(v, axis=1) / c
-        else:
-            smooth = (xp.sum(w) * d_lse - xp.sum(v * w, axis=1)) / c
-        if keep is not None:
-            smooth = smooth * xp.astype(keep, x.dtype)
-        d = (1.0 - label_smoothing) * d + label_smoothing * smooth
-    if reduction == "sum":
-        return xp.sum(d)
-    if reduction == "mean":
-        return xp.sum(d) / (n if weights is None else xp.sum(weights))
-    return d
+    return _smoothed_and_reduced(xp, d, d_lse, v, w, keep, weights, label_smoothing, reduction)
 
 
 def softmax_cross_entropy_signature(
