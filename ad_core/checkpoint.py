@@ -227,6 +227,8 @@ def _get(obj: Any, key: str) -> Any:
 def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> bytes:
     try:
         return archive.read(info)  # checks the member's CRC-32 as it reads
+    # NotImplementedError: zipfile's answer to a compression method it does not know, which a
+    # hand-crafted file may name
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
             RuntimeError) as exc:
         raise CheckpointError(f"{name}: member {info.filename} cannot be read (the file is "
